@@ -1,0 +1,82 @@
+"""Selection criteria: which models leave the selection after each step.
+
+Every criterion is a :class:`SelectionCriterion`; :data:`CRITERIA` maps the names
+used in configs and on the command line to the classes, and
+:func:`make_criterion` builds one from a name and its parameters.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from robustsel.criteria._base import Elimination, SelectionCriterion, best_row, check_alpha
+from robustsel.criteria._quantile import Halving, Quantile
+from robustsel.criteria._statistical import (
+    Bartlett,
+    Fligner,
+    KolmogorovSmirnov,
+    Levene,
+    MannWhitney,
+    StatisticalTest,
+    Welch,
+    Wilcoxon,
+)
+
+CRITERIA: dict[str, type[SelectionCriterion]] = {
+    cls.name: cls
+    for cls in (
+        Halving,
+        Quantile,
+        Welch,
+        MannWhitney,
+        KolmogorovSmirnov,
+        Bartlett,
+        Levene,
+        Fligner,
+        Wilcoxon,
+    )
+}
+
+
+def make_criterion(name: str, **params: Any) -> SelectionCriterion:
+    """Build the criterion registered under ``name``, ignoring parameters it lacks.
+
+    Parameters it does not take (``alpha`` for ``halving``, say) are dropped so one
+    set of options can drive every criterion.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, or a parameter value the criterion rejects.
+
+    Examples
+    --------
+    >>> make_criterion("welch", alpha=0.01, fraction=0.3)
+    Welch(measure='mean', alpha=0.01)
+    """
+    if name not in CRITERIA:
+        raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}; got {name!r}.")
+    cls = CRITERIA[name]
+    accepted = inspect.signature(cls.__init__).parameters
+    return cls(**{k: v for k, v in params.items() if k in accepted and v is not None})
+
+
+__all__ = [
+    "CRITERIA",
+    "Bartlett",
+    "Elimination",
+    "Fligner",
+    "Halving",
+    "KolmogorovSmirnov",
+    "Levene",
+    "MannWhitney",
+    "Quantile",
+    "SelectionCriterion",
+    "StatisticalTest",
+    "Welch",
+    "Wilcoxon",
+    "best_row",
+    "check_alpha",
+    "make_criterion",
+]
