@@ -227,3 +227,19 @@ def _query(results: RecordedResults, where: str) -> RecordedResults:
     if selected.empty:
         raise ValueError(f"--where {where!r} selects no model; check the column values.")
     return results.subset(results.models.index.isin(selected.index))
+
+
+def write_wide(results: RecordedResults, path: str | Path) -> None:
+    """Write a table in the wide layout that :func:`read_results` reads back.
+
+    Columns: ``model``, the hyperparameters, then ``<metric>_<i>`` and, when costs
+    are known, ``TrainingTime_<i>`` for each instance label i.
+    """
+    frame = results.models.reset_index()
+    columns: dict[str, np.ndarray] = {}
+    for p, label in enumerate(results.instance_labels):
+        columns[f"{results.metric}_{label}"] = results.qualities[:, p]
+        if results.costs is not None:
+            columns[f"{COST_PREFIX}_{label}"] = results.costs[:, p]
+    frame = pd.concat([frame, pd.DataFrame(columns)], axis=1)
+    frame.to_csv(path, index=False)

@@ -1,0 +1,35 @@
+"""The ``robustsel`` command line: thin commands over the Python API.
+
+Bad input ends with one line ``error: <message>`` on stderr and exit code 2;
+``--debug`` (before the command) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from robustsel.cli import _replay  # noqa: F401  (registers its commands)
+from robustsel.cli._app import app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+    try:
+        app(args=args, prog_name="robustsel")
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    except (ValueError, FileNotFoundError) as error:
+        if debug:
+            raise
+        print(f"error: {_message(error)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _message(error: Exception) -> str:
+    text = error.args[0] if len(error.args) == 1 else str(error)
+    return str(text).splitlines()[0] if str(text).strip() else type(error).__name__
