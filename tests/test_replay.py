@@ -108,3 +108,18 @@ def test_to_dict_has_the_documented_fields() -> None:
     }
     assert set(out["exhaustive"]) == {"best_model", "best_set"}
     json.dumps(out)
+
+
+def test_incomplete_table_replays_what_it_holds_without_exhaustive() -> None:
+    table = synthetic_results([0.9, 0.5, 0.4, 0.3], 0.001, 4)
+    recorded = np.ones(table.qualities.shape, bool)
+    recorded[1:, 2:] = False  # the losers were removed after two instances
+    partial = RecordedResults(
+        table.metric, table.models, table.qualities, table.costs, table.instance_labels, recorded
+    )
+    run = replay(partial, Halving(factor=4), n_warmup_instances=2)
+    assert run.selected_model == "m0" and run.exhaustive is None and run.in_best_set is None
+    with pytest.raises(ValueError, match="the table has no instance 3 of model m1"):
+        replay(partial, Halving(factor=1.5), n_warmup_instances=2)
+    with pytest.raises(ValueError, match="does not hold every instance"):
+        exhaustive_search(partial, Welch(), direction="maximize")

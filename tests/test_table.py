@@ -76,3 +76,16 @@ def test_bad_tables(tmp_path: Path, content: str, kwargs: dict[str, str], messag
 def test_missing_file() -> None:
     with pytest.raises(FileNotFoundError, match="results file not found: nowhere.csv"):
         read_results("nowhere.csv", "acc")
+
+
+def test_empty_cells_are_not_trained_and_nan_cells_diverged(tmp_path: Path) -> None:
+    path = tmp_path / "partial.csv"
+    path.write_text("model,acc_1,acc_2,acc_3\na,0.5,nan,0.6\nb,0.4,,-inf\n")
+    table = read_results(path, "acc")
+    assert table.recorded is not None and not table.is_complete
+    assert table.recorded.tolist() == [[True, True, True], [True, False, True]]
+    assert np.isnan(table.qualities[0, 1]) and np.isneginf(table.qualities[1, 2])
+    write_wide(table, tmp_path / "again.csv")
+    again = read_results(tmp_path / "again.csv", "acc")
+    assert again.recorded is not None and again.recorded.tolist() == table.recorded.tolist()
+    np.testing.assert_array_equal(again.qualities, table.qualities)

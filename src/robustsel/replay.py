@@ -61,8 +61,9 @@ class ReplayResult:
         Instance labels (as the table numbers them) in the order trained.
     cost : Cost
         What the selection trained against the exhaustive search.
-    exhaustive : Exhaustive
-        The reference answer with every instance.
+    exhaustive : Exhaustive or None
+        The reference answer with every instance; None when the table does not
+        hold every instance of every model.
     n_models_per_step : list of int
         Models trained at each step.
     history : dict of lists
@@ -79,19 +80,23 @@ class ReplayResult:
     decisions: list[StepDecision]
     instance_order: tuple[int, ...]
     cost: Cost
-    exhaustive: Exhaustive
+    exhaustive: Exhaustive | None
     n_models_per_step: list[int]
     history: dict[str, list[Any]] = field(repr=False)
 
     @property
-    def in_best_set(self) -> bool:
+    def in_best_set(self) -> bool | None:
         """Whether the selected model is in the exhaustive search's best set."""
+        if self.exhaustive is None:
+            return None
         return self.selected_model in self.exhaustive.best_set
 
     @property
-    def regret(self) -> float:
+    def regret(self) -> float | None:
         """How much worse the selected model's mean quality is than the exhaustive
         best's (in the quality's units; 0 when it is the best)."""
+        if self.exhaustive is None:
+            return None
         means = self.exhaustive.means
         gap = means[self.exhaustive.best_model] - means[self.selected_model]
         return gap if self.direction == "maximize" else -gap
@@ -122,7 +127,9 @@ class ReplayResult:
                 for d in self.decisions
             ],
             "cost": self.cost.to_dict(),
-            "exhaustive": {
+            "exhaustive": None
+            if self.exhaustive is None
+            else {
                 "best_model": self.exhaustive.best_model,
                 "best_set": list(self.exhaustive.best_set),
             },
@@ -191,8 +198,9 @@ def replay(
     Raises
     ------
     ValueError
-        An order that is not a permutation of the instance labels, or engine
-        arguments out of range.
+        An order that is not a permutation of the instance labels, engine
+        arguments out of range, or the selection needs an instance the table
+        does not hold (replay an exhaustive run's table, or the same rule).
 
     Examples
     --------
@@ -204,8 +212,6 @@ def replay(
     """
     check_direction(direction)
     positions = _positions(results, instance_order)
-    qualities = results.qualities
-    costs = results.costs
     engine = SelectionEngine(
         results.model_ids,
         criterion,
@@ -218,15 +224,9 @@ def replay(
     rows = {m: r for r, m in enumerate(results.model_ids)}
     while not engine.done:
         engine.tell(
-            InstanceResult(
-                i.model_id,
-                i.instance_index,
-                float(qualities[rows[i.model_id], i.instance_index]),
-                math.nan if costs is None else float(costs[rows[i.model_id], i.instance_index]),
-            )
-            for i in engine.ask()
+            _recorded(results, rows[i.model_id], i.model_id, i.instance_index) for i in engine.ask()
         )
-    trained = np.zeros(qualities.shape, dtype=bool)
+    trained = np.zeros(results.qualities.shape, dtype=bool)
     trained[:, positions] = ~np.isnan(engine.qualities_)
     assert engine.selected_model_ is not None
     return ReplayResult(
@@ -239,8 +239,8 @@ def replay(
         remaining_models=tuple(engine.alive_models_),
         decisions=engine.decisions_,
         instance_order=tuple(results.instance_labels[p] for p in positions),
-        cost=cost_of(trained, costs),
-        exhaustive=exhaustive or exhaustive_search(results, criterion, direction=direction),
+        cost=cost_of(trained, results.costs),
+        exhaustive=exhaustive or _exhaustive_if_complete(results, criterion, direction),
         n_models_per_step=engine.n_models_per_step_,
         history=engine.history_,
     )
@@ -259,6 +259,11 @@ def replay_repeats(
 
     The order of seed ``s`` is :func:`random_order` ``(n_instances, s)``; the
     exhaustive answer is computed once.
+
+    Raises
+    ------
+    ValueError
+        The table does not hold every instance of every model.
     """
     exhaustive = exhaustive_search(results, criterion, direction=direction)
     repeats = []
@@ -298,9 +303,21 @@ def exhaustive_search(
 
     The best set uses ``criterion`` when it is a statistical test, else Welch's
     test at ``alpha=0.05`` with the criterion's measure picking the best model.
+
+    Raises
+    ------
+    ValueError
+        The table does not hold every instance of every model.
     """
-    judge = criterion if isinstance(criterion, StatisticalTest) else Welch(
-        alpha=0.05, measure=criterion.measure
+    if not results.is_complete:
+        raise ValueError(
+            "the table does not hold every instance of every model, so there is no exhaustive "
+            "answer to compare with; export an --exhaustive run for that."
+        )
+    judge = (
+        criterion
+        if isinstance(criterion, StatisticalTest)
+        else Welch(alpha=0.05, measure=criterion.measure)
     )
     qualities = worst_filled(results.qualities, direction)
     elimination = judge.eliminate(qualities, direction=direction, step=results.n_instances)
@@ -311,6 +328,29 @@ def exhaustive_search(
         best_set=tuple(str(m) for m in ids[elimination.keep]),
         means=dict(zip(results.model_ids, means.tolist(), strict=True)),
     )
+
+
+def _recorded(results: RecordedResults, row: int, model_id: str, position: int) -> InstanceResult:
+    if results.recorded is not None and not results.recorded[row, position]:
+        raise ValueError(
+            f"the table has no instance {results.instance_labels[position]} of model {model_id}, "
+            "which this selection needs; replay a table with every instance (an --exhaustive run)."
+        )
+    costs = results.costs
+    return InstanceResult(
+        model_id,
+        position,
+        float(results.qualities[row, position]),
+        math.nan if costs is None else float(costs[row, position]),
+    )
+
+
+def _exhaustive_if_complete(
+    results: RecordedResults, criterion: SelectionCriterion, direction: Direction
+) -> Exhaustive | None:
+    if not results.is_complete:
+        return None
+    return exhaustive_search(results, criterion, direction=direction)
 
 
 def worst_filled(qualities: Qualities, direction: Direction) -> Qualities:

@@ -10,8 +10,9 @@ Two layouts are read:
   ``<metric>`` and optionally ``cost`` (seconds); other columns are
   hyperparameters, constant per model.
 
-A missing or non-finite quality is a diverged or failed instance and counts as
-the worst possible value in a selection.
+An empty cell (wide) or an absent row (long) is an instance that was not
+trained. A cell holding ``nan``, ``inf`` or ``-inf`` is a diverged or failed
+instance, which counts as the worst possible value in a selection.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from robustsel.measures import Qualities
@@ -41,12 +43,15 @@ class RecordedResults:
     models : pandas.DataFrame
         One row per model, indexed by model id (str), hyperparameter columns.
     qualities : ndarray, shape (n_models, n_instances)
-        Instance qualities; NaN for a missing or failed instance.
+        Instance qualities; NaN for a diverged or failed instance (and where
+        ``recorded`` is False).
     costs : ndarray, shape (n_models, n_instances), or None
         Training seconds per instance, when the table records them.
     instance_labels : tuple of int
         The instance numbers of the columns as the table names them (1..n for the
         wide layout).
+    recorded : ndarray of bool, shape (n_models, n_instances), or None
+        False where an instance was not trained; None when every one was.
     """
 
     metric: str
@@ -54,6 +59,12 @@ class RecordedResults:
     qualities: Qualities
     costs: Qualities | None
     instance_labels: tuple[int, ...]
+    recorded: npt.NDArray[np.bool_] | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """True when every instance of every model was trained."""
+        return self.recorded is None or bool(self.recorded.all())
 
     @property
     def model_ids(self) -> list[str]:
@@ -73,6 +84,7 @@ class RecordedResults:
             qualities=self.qualities[mask],
             costs=None if self.costs is None else self.costs[mask],
             instance_labels=self.instance_labels,
+            recorded=None if self.recorded is None else self.recorded[mask],
         )
 
 
@@ -114,7 +126,7 @@ def read_results(
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"results file not found: {path}.")
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(path, keep_default_na=False, na_values={})
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     return frame.drop(columns=unnamed)
 
@@ -138,15 +150,24 @@ def _wide_columns(frame: pd.DataFrame, prefix: str) -> dict[int, str]:
 
 
 def _numeric(frame: pd.DataFrame, columns: list[str], name: str) -> Qualities:
-    values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() & frame[columns].notna()
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        raise ValueError(
-            f"{name}: column {columns[col]} has a non-numeric value "
-            f"{frame[columns[col]].iloc[row]!r} in data row {row + 1}; fix or remove it."
-        )
-    return values.to_numpy(dtype=np.float64)
+    """The columns as floats; empty cells NaN, 'nan'/'inf' text parsed."""
+    values = np.empty((len(frame), len(columns)))
+    for j, column in enumerate(columns):
+        cells = frame[column]
+        if pd.api.types.is_numeric_dtype(cells):
+            values[:, j] = cells.to_numpy(np.float64)
+            continue
+        text = cells.astype(str).str.strip()
+        parsed = pd.to_numeric(text.replace("", "nan"), errors="coerce")
+        bad = parsed.isna() & ~text.str.lower().isin(["", "nan", "-nan"])
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{name}: column {column} has a non-numeric value {cells.iloc[row]!r} in data "
+                f"row {row + 1}; fix or remove it."
+            )
+        values[:, j] = parsed.to_numpy(np.float64)
+    return values
 
 
 def _model_index(frame: pd.DataFrame, first_row: int) -> pd.Index:
@@ -161,6 +182,7 @@ def _from_wide(
     cost_columns = _wide_columns(frame, COST_PREFIX)
     labels = tuple(wide)
     qualities = _numeric(frame, list(wide.values()), name)
+    recorded = (frame[list(wide.values())] != "").to_numpy()
     costs = None
     if cost_columns:
         if tuple(cost_columns) != labels:
@@ -171,13 +193,29 @@ def _from_wide(
         costs = _numeric(frame, list(cost_columns.values()), name)
     instance_columns = re.compile(r"^.+_\d+$")
     hyper = [c for c in frame.columns if c != "model" and not instance_columns.match(str(c))]
-    models = frame[hyper].set_axis(_model_index(frame, first_row))
-    return RecordedResults(metric, models, qualities, costs, labels)
+    models = _hyperparameters(frame[hyper]).set_axis(_model_index(frame, first_row))
+    return RecordedResults(metric, models, qualities, costs, labels, _mask(recorded))
+
+
+def _hyperparameters(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hyperparameter columns with empty cells as NaN and numbers as numbers."""
+    frame = frame.replace("", np.nan)
+    return frame.apply(lambda c: pd.to_numeric(c, errors="coerce") if _is_numeric(c) else c)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    present = column.dropna()
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def _mask(recorded: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_] | None:
+    return None if recorded.all() else recorded
 
 
 def _from_long(frame: pd.DataFrame, metric: str, name: str) -> RecordedResults:
+    numeric = ["instance", metric] + ([LONG_COST] if LONG_COST in frame else [])
     frame = frame.assign(model=frame["model"].astype(str))
-    _numeric(frame, ["instance", metric] + ([LONG_COST] if LONG_COST in frame else []), name)
+    frame[numeric] = _numeric(frame, numeric, name)
     if frame.duplicated(["model", "instance"]).any():
         row = frame[frame.duplicated(["model", "instance"])].iloc[0]
         raise ValueError(
@@ -191,10 +229,18 @@ def _from_long(frame: pd.DataFrame, metric: str, name: str) -> RecordedResults:
         costs = frame.pivot(index="model", columns="instance", values=LONG_COST).reindex(order)
         costs = costs.to_numpy(dtype=np.float64)
     hyper = [c for c in frame.columns if c not in {"model", "instance", metric, LONG_COST}]
-    models = frame.groupby("model", sort=False)[hyper].first().reindex(order)
+    models = _hyperparameters(frame.groupby("model", sort=False)[hyper].first().reindex(order))
     models.index = pd.Index(order, name="model")
     labels = tuple(int(i) for i in quality.columns)
-    return RecordedResults(metric, models, quality.to_numpy(np.float64), costs, labels)
+    recorded = frame.pivot(index="model", columns="instance", values="model").reindex(order)
+    return RecordedResults(
+        metric,
+        models,
+        quality.to_numpy(np.float64),
+        costs,
+        labels,
+        _mask(recorded.notna().to_numpy()),
+    )
 
 
 def _concatenate(tables: list[RecordedResults], metric: str) -> RecordedResults:
@@ -207,6 +253,9 @@ def _concatenate(tables: list[RecordedResults], metric: str) -> RecordedResults:
             )
     has_costs = all(t.costs is not None for t in tables)
     models = pd.concat([t.models for t in tables])
+    recorded = np.vstack(
+        [np.ones(t.qualities.shape, bool) if t.recorded is None else t.recorded for t in tables]
+    )
     if models.index.has_duplicates:
         repeated = models.index[models.index.duplicated()].unique()[:3]
         raise ValueError(f"model ids must be unique across files; repeated: {list(repeated)}.")
@@ -216,6 +265,7 @@ def _concatenate(tables: list[RecordedResults], metric: str) -> RecordedResults:
         qualities=np.vstack([t.qualities for t in tables]),
         costs=np.vstack([t.costs for t in tables]) if has_costs else None,  # type: ignore[misc]
         instance_labels=labels,
+        recorded=_mask(recorded),
     )
 
 
@@ -233,13 +283,19 @@ def write_wide(results: RecordedResults, path: str | Path) -> None:
     """Write a table in the wide layout that :func:`read_results` reads back.
 
     Columns: ``model``, the hyperparameters, then ``<metric>_<i>`` and, when costs
-    are known, ``TrainingTime_<i>`` for each instance label i.
+    are known, ``TrainingTime_<i>`` for each instance label i. An instance not
+    trained is an empty cell; a diverged or failed one is ``nan``.
     """
     frame = results.models.reset_index()
-    columns: dict[str, np.ndarray] = {}
+    recorded = (
+        np.ones(results.qualities.shape, bool) if results.recorded is None else results.recorded
+    )
+    columns: dict[str, pd.Series] = {}
     for p, label in enumerate(results.instance_labels):
-        columns[f"{results.metric}_{label}"] = results.qualities[:, p]
+        quality = pd.Series(results.qualities[:, p], dtype=object)
+        quality[np.isnan(results.qualities[:, p])] = "nan"
+        columns[f"{results.metric}_{label}"] = quality.where(recorded[:, p], None)
         if results.costs is not None:
-            columns[f"{COST_PREFIX}_{label}"] = results.costs[:, p]
+            columns[f"{COST_PREFIX}_{label}"] = pd.Series(results.costs[:, p]).where(recorded[:, p])
     frame = pd.concat([frame, pd.DataFrame(columns)], axis=1)
-    frame.to_csv(path, index=False)
+    frame.to_csv(path, index=False, na_rep="")

@@ -31,14 +31,18 @@ def replay_command(
     fraction: Annotated[float, typer.Option(help="Fraction kept by 'quantile'.")] = 0.5,
     factor: Annotated[float, typer.Option(help="Elimination rate of 'halving'.")] = 2.0,
     warmup: Annotated[int, typer.Option(help="Warm-up instances k.")] = 2,
-    final_instances: Annotated[int, typer.Option(help="Instances the selected model ends with.")] = 0,
+    final_instances: Annotated[
+        int, typer.Option(help="Instances the selected model ends with.")
+    ] = 0,
     order: Annotated[
         str | None, typer.Option(help="Instance order, 1-based numbers: 1,18,16,...")
     ] = None,
     order_seed: Annotated[int | None, typer.Option(help="Seed of a random instance order.")] = None,
     where: Annotated[str | None, typer.Option(help="pandas query on hyperparameters.")] = None,
     repeat: Annotated[int, typer.Option(help="Also replay N random orders.")] = 0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the result as JSON.")
+    ] = None,
 ) -> None:
     """Replay a selection over recorded instance results and compare it with the
     exhaustive search."""
@@ -81,7 +85,9 @@ def _order(results: RecordedResults, order: str | None, seed: int | None) -> lis
     try:
         return [int(part) for part in order.split(",")]
     except ValueError:
-        raise ValueError(f"--order must be comma-separated instance numbers; got {order!r}.") from None
+        raise ValueError(
+            f"--order must be comma-separated instance numbers; got {order!r}."
+        ) from None
 
 
 def _print_replay(console: Console, run: ReplayResult, results: RecordedResults) -> None:
@@ -104,10 +110,13 @@ def _print_replay(console: Console, run: ReplayResult, results: RecordedResults)
         f"{len(run.decisions)} decisions; trained {cost.instances_trained:,} of "
         f"{cost.exhaustive_instances:,} instances, cost {cost.fraction:.1%} of the exhaustive search"
     )
+    if run.exhaustive is None:
+        console.print("the table is incomplete: no comparison with the exhaustive search")
+        return
     verdict = "inside" if run.in_best_set else "outside"
     console.print(
         f"exhaustive best {run.exhaustive.best_model}; the selected model is {verdict} its best "
-        f"set of {len(run.exhaustive.best_set)} (regret {run.regret:.4g} {run.metric})"
+        f"set of {len(run.exhaustive.best_set)} (regret {run.regret or 0.0:.4g} {run.metric})"
     )
 
 
