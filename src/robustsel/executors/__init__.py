@@ -1,0 +1,15 @@
+"""Executors: where instances train (this machine's processes, or a Ray cluster)."""
+
+from __future__ import annotations
+
+from robustsel.executors.base import Executor, InstanceJob, failed_result, train_safely
+from robustsel.executors.local import LocalExecutor, available_cores
+
+__all__ = [
+    "Executor",
+    "InstanceJob",
+    "LocalExecutor",
+    "available_cores",
+    "failed_result",
+    "train_safely",
+]
