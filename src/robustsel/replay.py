@@ -68,6 +68,8 @@ class ReplayResult:
         Models trained at each step.
     history : dict of lists
         The engine's per-model, per-step history.
+    n_final_instances : int
+        Instances the selected model was to end with.
     """
 
     criterion: SelectionCriterion
@@ -83,6 +85,7 @@ class ReplayResult:
     exhaustive: Exhaustive | None
     n_models_per_step: list[int]
     history: dict[str, list[Any]] = field(repr=False)
+    n_final_instances: int = 0
 
     @property
     def in_best_set(self) -> bool | None:
@@ -107,7 +110,10 @@ class ReplayResult:
             "criterion": self.criterion.name,
             "measure": self.criterion.measure,
             "alpha": getattr(self.criterion, "alpha", None),
+            "fraction": getattr(self.criterion, "fraction", None),
+            "factor": getattr(self.criterion, "factor", None),
             "warmup": self.n_warmup_instances,
+            "final_instances": self.n_final_instances,
             "metric": self.metric,
             "direction": self.direction,
             "instance_order": list(self.instance_order),
@@ -243,6 +249,7 @@ def replay(
         exhaustive=exhaustive or _exhaustive_if_complete(results, criterion, direction),
         n_models_per_step=engine.n_models_per_step_,
         history=engine.history_,
+        n_final_instances=n_final_instances,
     )
 
 

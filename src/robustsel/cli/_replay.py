@@ -62,6 +62,11 @@ def replay_command(
     }
     run = replay(results, rule, instance_order=instance_order, **settings)
     output = run.to_dict()
+    output["source"] = {
+        "files": [str(Path(f).resolve()) for f in files],
+        "metric": metric,
+        "where": where,
+    }
     console = Console()
     _print_replay(console, run, results)
     if repeat:

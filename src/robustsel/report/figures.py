@@ -430,9 +430,13 @@ def plot_criteria_comparison(table: RecordedResults, direction: Direction) -> Fi
     Raises
     ------
     ValueError
-        Unknown direction.
+        Unknown direction, or a table without every instance of every model.
     """
     check_direction(direction)
+    if not table.is_complete:
+        raise ValueError(
+            "the criteria comparison needs every instance of every model; the table lacks some."
+        )
     qualities = worst_filled(table.qualities, direction)
     with _slide_style():
         fig = _figure()

@@ -88,8 +88,8 @@ def write_report(
         replaced.
     table : RecordedResults, optional
         Every instance of every model, for the criteria comparison (figure 4).
-        Default: ``data.complete_table()``, so the figure appears for an
-        exhaustive run and is left out otherwise.
+        When it is None or incomplete, ``data.complete_table()`` is used, so the
+        figure appears for an exhaustive run and is left out otherwise.
 
     Returns
     -------
@@ -113,7 +113,7 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     uncertainty = data.uncertainty()
-    full = table if table is not None else data.complete_table()
+    full = table if table is not None and table.is_complete else data.complete_table()
     written = []
     for name, draw in _figure_makers(data, full, uncertainty):
         draw().savefig(out / name, dpi=DPI)
