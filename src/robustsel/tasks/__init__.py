@@ -1,0 +1,1 @@
+"""Training problems: the task protocol and the built-in tasks."""
