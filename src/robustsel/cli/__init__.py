@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 
-from robustsel.cli import _cifar10  # noqa: F401  (registers its commands)
-from robustsel.cli import _replay  # noqa: F401  (registers its commands)
-from robustsel.cli import _report  # noqa: F401  (registers its commands)
+from robustsel.cli import (
+    _cifar10,  # noqa: F401  (registers its commands)
+    _replay,  # noqa: F401  (registers its commands)
+    _report,  # noqa: F401  (registers its commands)
+)
 from robustsel.cli._app import app
 
 
