@@ -184,7 +184,9 @@ class FitResult:
         A NaN or infinite training loss or quality stopped training; ``metrics``
         are those of that epoch.
     seconds : float
-        Wall-clock seconds of training and validation.
+        Wall-clock seconds of the epochs, training and validation (setup such as
+        building the optimizer, whose first use imports much of torch, is left
+        out).
     history : list[dict[str, float]]
         One row per epoch: ``epoch``, ``train_loss``, ``lr`` (at the epoch's end)
         and the validation metrics.
@@ -270,7 +272,6 @@ def fit(
         raise ValueError(
             f"train and validation need examples; got {len(train[0])} and {len(validation[0])}."
         )
-    start = time.perf_counter()
     device = torch.device(config.device)
     run = _Run(net, config, device, transform)
     train = (train[0].to(device), train[1].to(device))
@@ -283,6 +284,7 @@ def fit(
     measured: list[dict[str, float]] = []
     best: tuple[int, float, dict[str, Tensor] | None] = (0, math.nan, None)
     diverged = False
+    start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         train_loss = run.epoch(train, loss, optimizer, scheduler, generator, augment)
         metrics = _measure(evaluate, run.predict(validation[0]), validation[1], quality)
