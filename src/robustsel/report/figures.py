@@ -19,7 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter
 from scipy import stats
 
 from robustsel.measures import Qualities, check_direction, robustness
@@ -121,6 +121,7 @@ def plot_model_path(
         _mark_references(top, level, data)
         top.set_ylim(*_level_limits(level, data.direction))
         bottom.set_yscale("log")
+        bottom.yaxis.set_minor_formatter(NullFormatter())
         bottom.set_ylim(*_width_limits(width))
         top.set_ylabel(f"{data.metric} {measure}")
         bottom.set_ylabel(f"{width_measure} (log scale)")
@@ -190,11 +191,13 @@ def _width_limits(values: Qualities) -> tuple[float, float]:
 
 
 def _path_legend(data: ReportData) -> list[Line2D]:
-    handles = [
-        Line2D([], [], color=SELECTED, lw=3.2, label=f"selected: {data.selected_model_id}"),
-        Line2D([], [], color=SURVIVING, lw=1.6, label="surviving models"),
-        Line2D([], [], color=REMOVED, lw=1.2, label="removed models"),
-        Line2D(
+    handles = [Line2D([], [], color=SELECTED, lw=3.2, label=f"selected: {data.selected_model_id}")]
+    if len(data.remaining_models) > 1:
+        handles.append(Line2D([], [], color=SURVIVING, lw=1.6, label="surviving models"))
+    if data.removed_at:
+        handles.append(Line2D([], [], color=REMOVED, lw=1.2, label="removed models"))
+    if data.decisions:
+        reference = Line2D(
             [],
             [],
             ls="",
@@ -203,8 +206,8 @@ def _path_legend(data: ReportData) -> list[Line2D]:
             color=REFERENCE,
             markeredgecolor="black",
             label="reference model\nat each decision",
-        ),
-    ]
+        )
+        handles += [reference, Patch(color="0.9", label="warm-up")]
     if data.base_model_id is not None:
         handles.append(
             Line2D(
@@ -218,8 +221,6 @@ def _path_legend(data: ReportData) -> list[Line2D]:
                 label=f"base model: {data.base_model_id}",
             )
         )
-    if data.decisions:
-        handles.append(Patch(color="0.9", label="warm-up"))
     if data.n_steps > len(data.n_models_per_step) > 0:
         handles.append(Line2D([], [], color=SELECTED, ls=":", label="final instances start"))
     return handles
@@ -312,13 +313,16 @@ def _model_colour(model_id: str, selected: str, removed: dict[str, int], text: b
     return SURVIVING
 
 
-def _distribution_legend(data: ReportData, shown: list[str]) -> list[Patch]:
-    handles = [Patch(color=SELECTED, label=f"selected: {data.selected_model_id}")]
+def _distribution_legend(data: ReportData, shown: list[str]) -> list[Patch | Line2D]:
+    handles: list[Patch | Line2D] = [
+        Patch(color=SELECTED, label=f"selected: {data.selected_model_id}")
+    ]
     if any(m != data.selected_model_id and m not in data.removed_at for m in shown):
         handles.append(Patch(color=SURVIVING, label="surviving"))
     if any(m in data.removed_at for m in shown):
         handles.append(Patch(color=REMOVED, label=f"removed at step {data.decisions[-1].step}"))
-    return handles
+    mean = Line2D([], [], ls="", marker="D", mfc="white", mec="black", label="mean")
+    return [*handles, mean, Line2D([], [], color="black", lw=1.5, label="median")]
 
 
 def plot_cost(data: ReportData) -> Figure:
