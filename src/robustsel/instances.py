@@ -39,7 +39,9 @@ class InstanceSpec:
     train_size: int | None = None
 
 
-def instance_spec(study_seed: int, instance_index: int, train_size: int | None = None) -> InstanceSpec:
+def instance_spec(
+    study_seed: int, instance_index: int, train_size: int | None = None
+) -> InstanceSpec:
     """Derive the seeds of instance ``instance_index`` of a study.
 
     Uses :class:`numpy.random.SeedSequence` on ``(study_seed, instance_index)`` so

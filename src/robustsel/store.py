@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY,
     config TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
+    quality TEXT NOT NULL,
+    direction TEXT NOT NULL,
     created_at REAL NOT NULL,
     selected_model TEXT,
     finished_at REAL
@@ -98,6 +100,8 @@ class StudyRecord:
     name: str
     config: dict[str, Any]
     fingerprint: str
+    quality: str
+    direction: str
     created_at: float
     selected_model: str | None
     finished_at: float | None
@@ -205,6 +209,8 @@ class Store:
         models: Sequence[Model],
         *,
         fingerprint: str | None = None,
+        quality: str = "quality",
+        direction: str = "maximize",
     ) -> StudyRecord:
         """Create the study, or reopen it when it exists with the same fingerprint.
 
@@ -219,6 +225,8 @@ class Store:
         fingerprint : str, optional
             What must match to resume (a hash of the settings that change
             results); default: the JSON of ``config``.
+        quality, direction : str
+            The task's quality metric and its direction (for exports and reports).
 
         Raises
         ------
@@ -237,8 +245,9 @@ class Store:
             return existing
         with self._transaction():
             self._db.execute(
-                "INSERT INTO studies (name, config, fingerprint, created_at) VALUES (?, ?, ?, ?)",
-                (name, config_json, fingerprint, time.time()),
+                "INSERT INTO studies (name, config, fingerprint, quality, direction, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, config_json, fingerprint, quality, direction, time.time()),
             )
             self._db.executemany(
                 "INSERT INTO models VALUES (?, ?, ?, ?)",
@@ -254,13 +263,13 @@ class Store:
     def study(self, name: str) -> StudyRecord | None:
         """The study called ``name``, or None."""
         row = self._db.execute(
-            "SELECT name, config, fingerprint, created_at, selected_model, finished_at "
-            "FROM studies WHERE name = ?",
+            "SELECT name, config, fingerprint, quality, direction, created_at, selected_model, "
+            "finished_at FROM studies WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             return None
-        return StudyRecord(row[0], json.loads(row[1]), row[2], row[3], row[4], row[5])
+        return StudyRecord(row[0], json.loads(row[1]), *row[2:])
 
     def studies(self) -> list[StudyRecord]:
         """Every study in creation order."""
@@ -279,10 +288,11 @@ class Store:
         now = time.time()
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO instances (study, model_id, instance_index, status, seeds, started_at) "
-                "VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (study, model_id, instance_index) "
-                "DO UPDATE SET status = 'running', seeds = excluded.seeds, "
-                "started_at = excluded.started_at, quality = NULL, metrics = NULL, cost = NULL, "
+                "INSERT INTO instances (study, model_id, instance_index, status, seeds, "
+                "started_at) VALUES (?, ?, ?, 'running', ?, ?) "
+                "ON CONFLICT (study, model_id, instance_index) DO UPDATE SET "
+                "status = 'running', seeds = excluded.seeds, started_at = excluded.started_at, "
+                "quality = NULL, metrics = NULL, cost = NULL, "
                 "finished_at = NULL, error = NULL",
                 [
                     (study, model_id, spec.instance_index, json.dumps(_seeds(spec)), now)
@@ -356,7 +366,9 @@ class Store:
                 instance_index=r[1],
                 status=r[2],
                 quality=math.nan if r[3] is None else r[3],
-                metrics={k: math.nan if v is None else v for k, v in json.loads(r[4] or "{}").items()},
+                metrics={
+                    k: math.nan if v is None else v for k, v in json.loads(r[4] or "{}").items()
+                },
                 cost=math.nan if r[5] is None else r[5],
                 started_at=r[6],
                 finished_at=r[7],

@@ -113,7 +113,8 @@ def _print_replay(console: Console, run: ReplayResult, results: RecordedResults)
     console.print(
         f"{len(run.remaining_models)} of {run.n_models} models left after "
         f"{len(run.decisions)} decisions; trained {cost.instances_trained:,} of "
-        f"{cost.exhaustive_instances:,} instances, cost {cost.fraction:.1%} of the exhaustive search"
+        f"{cost.exhaustive_instances:,} instances, cost {cost.fraction:.1%} of the "
+        "exhaustive search"
     )
     if run.exhaustive is None:
         console.print("the table is incomplete: no comparison with the exhaustive search")

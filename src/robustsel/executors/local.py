@@ -49,7 +49,8 @@ class LocalExecutor:
     >>> from robustsel.instances import instance_spec
     >>> from robustsel.testing import FakeTask
     >>> from robustsel.types import Model
-    >>> jobs = [InstanceJob(Model("m", {"mean": 0.9, "spread": 0.0}), instance_spec(0, i)) for i in range(2)]
+    >>> model = Model("m", {"mean": 0.9, "spread": 0.0})
+    >>> jobs = [InstanceJob(model, instance_spec(0, i)) for i in range(2)]
     >>> with LocalExecutor(workers=0) as executor:
     ...     [round(r.quality, 3) for r in executor.run(FakeTask(), jobs)]
     [0.9, 0.9]

@@ -141,5 +141,5 @@ class FakeTask:
 
 
 def fake_task(training: Mapping[str, Any] | None = None, **options: Any) -> FakeTask:
-    """Factory of :class:`FakeTask` for experiment configs (``task: robustsel.testing:fake_task``)."""
+    """Factory of :class:`FakeTask` for configs: ``task: robustsel.testing:fake_task``."""
     return FakeTask(**options)
