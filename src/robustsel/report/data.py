@@ -332,7 +332,7 @@ class ReportData:
     def instance_qualities(self, model_id: str) -> Qualities:
         """The trained instance qualities of one model, in training order."""
         row = self.qualities[self.model_ids.index(model_id)]
-        return row[~np.isnan(row)]
+        return np.asarray(row[~np.isnan(row)], dtype=np.float64)
 
     def running(self, measure: str = "mean") -> Qualities:
         """A robustness measure of every model after each step.
@@ -352,7 +352,7 @@ class ReportData:
         """Training seconds of each step (instances trained, when no time is known)."""
         trained = ~np.isnan(self.qualities[:, : self.n_steps])
         if self.costs is None:
-            return trained.sum(axis=0).astype(np.float64)
+            return np.asarray(trained.sum(axis=0), dtype=np.float64)
         return np.asarray(np.nansum(self.costs[:, : self.n_steps], axis=0), dtype=np.float64)
 
     def uncertainty(

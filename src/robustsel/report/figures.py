@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -37,7 +38,7 @@ REMOVED = "#9A9A9A"
 REFERENCE = "#E69F00"
 BASE = "#000000"
 
-_SLIDE_STYLE = {
+_SLIDE_STYLE: dict[Any, Any] = {
     "font.size": 15,
     "axes.titlesize": 17,
     "axes.labelsize": 16,
@@ -190,8 +191,10 @@ def _width_limits(values: Qualities) -> tuple[float, float]:
     return float(low / 1.5), float(high * 1.5)
 
 
-def _path_legend(data: ReportData) -> list[Line2D]:
-    handles = [Line2D([], [], color=SELECTED, lw=3.2, label=f"selected: {data.selected_model_id}")]
+def _path_legend(data: ReportData) -> list[Line2D | Patch]:
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], color=SELECTED, lw=3.2, label=f"selected: {data.selected_model_id}")
+    ]
     if len(data.remaining_models) > 1:
         handles.append(Line2D([], [], color=SURVIVING, lw=1.6, label="surviving models"))
     if data.removed_at:
@@ -462,7 +465,7 @@ def plot_criteria_comparison(table: RecordedResults, direction: Direction) -> Fi
             shown.append(finite)
         _criteria_limits(ax, shown, direction)
         relation = "below" if direction == "minimize" else "above"
-        ax.set_xlabel(f"{table.metric} (criterion value)")
+        ax.set_xlabel(f"{table.metric}: criterion value x")
         ax.set_ylabel(f"fraction of models with criterion {relation} x")
         ax.set_ylim(-0.02, 1.02)
         fig.legend(title="criterion", loc="outside right upper")

@@ -243,7 +243,7 @@ def _uncertainty_rows(u: Uncertainty) -> list[tuple[str, str]]:
 
 def _cost_rows(data: ReportData) -> list[tuple[str, ...]]:
     cost = data.cost
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             "instances",
             f"{cost.instances_trained:,}",
