@@ -145,7 +145,11 @@ def _draw_paths(ax: Axes, steps: np.ndarray, values: Qualities, data: ReportData
         "removed": [r for r, m in enumerate(ids) if m not in remaining],
         "surviving": [r for r, m in enumerate(ids) if m in remaining],
     }
-    styles = {"removed": (REMOVED, 0.8, 0.35), "surviving": (SURVIVING, 1.6, 0.8)}
+    faint = 0.35 if len(groups["removed"]) > 100 else 0.7
+    styles = {
+        "removed": (REMOVED, 0.8 if faint < 0.5 else 1.2, faint),
+        "surviving": (SURVIVING, 1.6, 0.8),
+    }
     for name, rows in groups.items():
         colour, width, alpha = styles[name]
         segments = [np.column_stack((steps, values[r])) for r in rows]
