@@ -48,12 +48,15 @@ class SpaceConfig(_Section):
     """The search space: a grid of hyperparameter lists, plus explicit models.
 
     ``grid`` maps each hyperparameter to a list of values (a scalar is one
-    value); every combination is a model. ``models`` adds configurations as
-    they are. ``sample`` keeps a random subset of that size (drawn with
-    ``seed``).
+    value; a value that is a list itself goes inside a list); every combination
+    is a model. ``invalid: skip`` drops the combinations the task rejects (over
+    the parameter limit, say) instead of failing. ``models`` adds
+    configurations as they are. ``sample`` keeps a random subset of that size
+    (drawn with ``seed``).
     """
 
     grid: dict[str, Any] = Field(default_factory=dict)
+    invalid: Literal["raise", "skip"] = "raise"
     models: list[dict[str, Any]] = Field(default_factory=list)
     sample: int | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)

@@ -26,7 +26,7 @@ from robustsel.engine import SelectionEngine, StepDecision
 from robustsel.executors import Executor, InstanceJob, LocalExecutor
 from robustsel.instances import instance_spec
 from robustsel.measures import check_direction
-from robustsel.space import expand_grid
+from robustsel.space import expand_grid, model_id
 from robustsel.store import FINISHED, Store, StudyRecord
 from robustsel.table import RecordedResults
 from robustsel.tasks.base import Task
@@ -368,9 +368,12 @@ def make_executor(config: ExperimentConfig) -> Executor:
 def _search_space(config: ExperimentConfig, task: Task) -> list[Model]:
     """The grid's models, then the explicit ones, without repeats, optionally sampled."""
     space = config.space
-    models = expand_grid(space.grid, check=task.check_model) if space.grid else []
+    models = (
+        expand_grid(space.grid, check=task.check_model, invalid=space.invalid) if space.grid else []
+    )
     for params in space.models:
-        models += expand_grid({k: [v] for k, v in params.items()}, check=task.check_model)
+        task.check_model(params)
+        models.append(Model(model_id(params), dict(params)))
     unique = list({m.model_id: m for m in models}.values())
     if space.sample is not None and space.sample < len(unique):
         rng = np.random.default_rng(space.seed)
@@ -426,3 +429,56 @@ def study_table(store: Store, study: str, *, metric: str | None = None) -> Recor
 
 def _cell(value: object) -> object:
     return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def write_study_report(
+    store_path: str | Path, out: str | Path, *, study: str | None = None
+) -> Path:
+    """Write the report (figures and ``index.html``) of a study in a store.
+
+    The engine is rebuilt from the stored results (nothing trains); a store that
+    holds every instance of every model (an exhaustive run) also gets the
+    exhaustive comparison and the criteria-comparison figure.
+
+    Raises
+    ------
+    ValueError
+        No such study, several studies and no ``study``, or a study that has not
+        selected a model yet.
+    """
+    from robustsel.replay import exhaustive_search
+    from robustsel.report import ReportData, write_report
+
+    with Store(store_path, readonly=True) as store:
+        name = study or only_study(store)
+        engine = rebuild_engine(store, name)
+        table = study_table(store, name)
+        per_model = parse_config(_study_record(store, name).config).instances.per_model
+    exhaustive = None
+    if table.is_complete and table.n_instances == per_model:
+        exhaustive = exhaustive_search(table, engine.criterion, direction=engine.direction)
+    data = ReportData.from_engine(
+        engine,
+        table.models,
+        metric=table.metric,
+        cost=_estimated_cost(engine, len(table.model_ids) * per_model),
+        exhaustive=exhaustive,
+        title=f"study {name}: {engine.criterion.name} selection over {len(table.model_ids)} models",
+    )
+    return write_report(data, out, table=table if exhaustive is not None else None)
+
+
+def only_study(store: Store) -> str:
+    """The name of the store's only study.
+
+    Raises
+    ------
+    ValueError
+        The store holds no study or several.
+    """
+    names = [s.name for s in store.studies()]
+    if len(names) != 1:
+        raise ValueError(
+            f"{store.path} holds {len(names)} studies ({', '.join(names) or 'none'}); give --study."
+        )
+    return names[0]

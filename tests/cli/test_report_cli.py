@@ -75,12 +75,8 @@ def test_table_option_overrides_the_recorded_files(replayed: Path, tmp_path: Pat
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (
-            b"SQLite format 3\x00rest",
-            "run.bin",
-            "run store; reports of run stores are not supported",
-        ),
-        (b"", "study.db", "study.db is a run store"),
+        (b"SQLite format 3\x00rest", "run.bin", "run.bin is not a robustsel store"),
+        (b"", "study.db", "study.db is not a robustsel store"),
         (b"{not json", "run.json", "run.json is not a replay JSON: Expecting property name"),
         (b'{"criterion": "welch"}', "run.json", "lacks measure, warmup, direction"),
     ],

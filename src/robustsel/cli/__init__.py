@@ -13,6 +13,7 @@ from robustsel.cli import (
     _ecal,  # noqa: F401  (registers its commands)
     _replay,  # noqa: F401  (registers its commands)
     _report,  # noqa: F401  (registers its commands)
+    _run,  # noqa: F401  (registers its commands)
 )
 from robustsel.cli._app import app
 

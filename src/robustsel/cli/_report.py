@@ -22,7 +22,8 @@ REPLAY_KEYS = ("criterion", "measure", "warmup", "direction", "instance_order", 
 @app.command("report")
 def report_command(
     run: Annotated[
-        Path, typer.Argument(help="A replay JSON written by 'robustsel replay --json'.")
+        Path,
+        typer.Argument(help="A replay JSON ('robustsel replay --json') or a run store."),
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the PNG files and index.html.")],
     table: Annotated[
@@ -39,8 +40,14 @@ def report_command(
         str | None, typer.Option(help="Model id to mark as the base model.")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Title of the report.")] = None,
+    study: Annotated[str | None, typer.Option(help="Study of a run store.")] = None,
 ) -> None:
     """Write the report of a selection: PNG figures and a self-contained index.html."""
+    if _is_store(run):
+        from robustsel.study import write_study_report
+
+        Console().print(f"wrote {write_study_report(run, out, study=study)}")
+        return
     recorded = _read_run(run)
     source = recorded.get("source") or {}
     files = table or source.get("files")
@@ -59,14 +66,13 @@ def report_command(
     Console().print(f"wrote {index}")
 
 
-def _read_run(run: Path) -> dict[str, Any]:
+def _is_store(run: Path) -> bool:
     if not run.is_file():
         raise FileNotFoundError(f"run not found: {run}.")
-    if run.suffix.lower() in SQLITE_SUFFIXES or _starts_like_sqlite(run):
-        raise ValueError(
-            f"{run.name} is a run store; reports of run stores are not supported yet, give a "
-            "replay JSON written by 'robustsel replay --json'."
-        )
+    return run.suffix.lower() in SQLITE_SUFFIXES or _starts_like_sqlite(run)
+
+
+def _read_run(run: Path) -> dict[str, Any]:
     try:
         recorded = json.loads(run.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

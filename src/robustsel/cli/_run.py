@@ -16,7 +16,14 @@ from rich.text import Text
 from robustsel.cli._app import app
 from robustsel.config import load_config
 from robustsel.store import FINISHED, Store
-from robustsel.study import Progress, Study, StudyOutcome, study_table
+from robustsel.study import (
+    Progress,
+    Study,
+    StudyOutcome,
+    only_study,
+    study_table,
+    write_study_report,
+)
 from robustsel.table import write_wide
 
 
@@ -55,9 +62,7 @@ def run_command(
         outcome = study.run(exhaustive=exhaustive, on_progress=display.update)
     print_outcome(console, outcome)
     if report is not None:
-        from robustsel.report.store import write_store_report
-
-        page = write_store_report(study.store_path, report, study=experiment.name)
+        page = write_study_report(study.store_path, report, study=experiment.name)
         console.print(f"report: {page}")
 
 
@@ -84,6 +89,7 @@ class LiveDisplay:
 
     def __exit__(self, *exc: object) -> None:
         self._live.__exit__(*exc)  # type: ignore[arg-type]
+        self.console.print()
 
     def update(self, progress: Progress) -> None:
         """Show ``progress`` (a callback of :meth:`Study.run`)."""
@@ -98,16 +104,12 @@ class LiveDisplay:
         self._live.update(self._render(progress))
 
     def _render(self, p: Progress) -> Group:
-        table = Table.grid(padding=(0, 2))
-        table.add_row(
-            f"step {p.step}",
-            f"models alive {p.models_alive}",
-            f"instances done {p.instances_done}",
-            f"queued {p.instances_queued}",
-            f"elapsed {_duration(p.elapsed)}",
-            f"step remaining ~{_duration(p.remaining)}",
+        line = (
+            f"step {p.step} | {p.models_alive} models alive | {p.instances_done} instances done, "
+            f"{p.instances_queued} queued | {_duration(p.elapsed)} elapsed, step ends in "
+            f"~{_duration(p.remaining)}"
         )
-        return Group(table, *(Text(line, style="dim") for line in self._decisions))
+        return Group(Text(line), *(Text(d, style="dim") for d in self._decisions))
 
 
 def _duration(seconds: float) -> str:
@@ -175,19 +177,10 @@ def export_command(
 ) -> None:
     """Write a study's finished instances in the wide layout that ``replay`` reads."""
     with Store(store, readonly=True) as db:
-        name = study or _only_study(db)
+        name = study or only_study(db)
         table = study_table(db, name)
     write_wide(table, out)
     Console().print(
         f"wrote {out}: {len(table.model_ids)} models x {table.n_instances} instances of "
         f"{table.metric}"
     )
-
-
-def _only_study(db: Store) -> str:
-    names = [s.name for s in db.studies()]
-    if len(names) != 1:
-        raise ValueError(
-            f"{db.path} holds {len(names)} studies ({', '.join(names) or 'none'}); give --study."
-        )
-    return names[0]
