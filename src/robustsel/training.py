@@ -84,6 +84,9 @@ class TrainingConfig:
         A ``torch.device`` string.
     mixed_precision : bool, default=False
         Autocast (bfloat16, else float16 with a gradient scaler); CUDA only.
+        On CUDA, :func:`fit` also turns on ``torch.backends.cudnn.benchmark``:
+        GPU runs are not bit-for-bit repeatable (nondeterministic kernels are
+        part of an instance's internal randomness in Boldyrev et al., 2025).
     channels_last : bool, default=False
         Channels-last memory format for 4-D inputs; CUDA only.
 
@@ -433,6 +436,8 @@ class _Run:
         bf16 = self.autocast and torch.cuda.is_bf16_supported()
         self.dtype = torch.bfloat16 if bf16 else torch.float16
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast and not bf16)
+        if cuda:
+            torch.backends.cudnn.benchmark = True
         self.device = device
 
     def inputs(self, x: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ from robustsel.instances import instance_spec
 from robustsel.tasks.base import Task
 from robustsel.tasks.cifar10 import Cifar10Task, load_cifar10
 from robustsel.tasks.cifar10.data import ENV_VAR
+from robustsel.tasks.registry import make_task
 from robustsel.types import Model
 
 SMALL = {"num_filters": 4, "batch_size": 32}
@@ -20,13 +21,21 @@ SMALL = {"num_filters": 4, "batch_size": 32}
 
 @pytest.fixture
 def task(cifar10: GeneratedCifar10) -> Cifar10Task:
-    return Cifar10Task(data=str(cifar10.archive), train_size=100, epochs=1, device="cpu")
+    return Cifar10Task(
+        data=str(cifar10.archive), train_size=100, device="cpu", training={"epochs": 1}
+    )
 
 
 def test_it_is_a_picklable_task(task: Cifar10Task) -> None:
     assert isinstance(task, Task)
     assert (task.name, task.quality, task.direction) == ("cifar10", "accuracy", "maximize")
     assert pickle.loads(pickle.dumps(task)) == task
+
+
+def test_the_registry_builds_it_from_config_sections(cifar10: GeneratedCifar10) -> None:
+    task = make_task("cifar10", {"data": str(cifar10.archive), "train_size": 30}, {"epochs": 2})
+    assert isinstance(task, Cifar10Task)
+    assert (task.train_size, task.base_config().epochs) == (30, 2)
 
 
 def test_the_base_model_is_sgd_one_cycle() -> None:
@@ -120,7 +129,8 @@ def test_check_model_accepts_the_authors_variations(task: Cifar10Task) -> None:
     [
         ({"train_size": 0}, r"train_size must be an integer >= 1; got 0\."),
         ({"label_smoothing": 1.0}, r"label_smoothing must be in \[0, 1\); got 1\.0\."),
-        ({"epochs": 0}, r"epochs must be an integer >= 1; got 0\."),
+        ({"training": {"epochs": 0}}, r"epochs must be an integer >= 1; got 0\."),
+        ({"training": {"epoch": 3}}, r"training has no field 'epoch'; use the fields of "),
         ({"device": "tpu9"}, r"device must be a torch device"),
     ],
 )
@@ -132,4 +142,4 @@ def test_bad_task_options_raise(options: dict, message: str) -> None:
 def test_missing_data_fails_with_the_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     with pytest.raises(FileNotFoundError, match=f"CIFAR-10 data not configured.*{ENV_VAR}"):
-        Cifar10Task(epochs=1, device="cpu").train(Model("m", SMALL), instance_spec(0, 0))
+        Cifar10Task(device="cpu").train(Model("m", SMALL), instance_spec(0, 0))

@@ -1,10 +1,10 @@
 """CIFAR-10 with a CIFAR ResNet-18: evaluation 1 of Boldyrev et al. (2025).
 
-The task factory for an experiment config is ``robustsel.tasks.cifar10:Cifar10Task``
-(its options: ``data``, ``train_size``, ``epochs``, ``label_smoothing``,
-``device``, ``mixed_precision``, ``channels_last``). The data is read from the
-CIFAR-10 python archive given by path or ``ROBUSTSEL_CIFAR10``; see
-``docs/cifar10.md``.
+In an experiment config it is the built-in task ``cifar10`` (factory
+:func:`cifar10_task`; ``task_options``: ``data``, ``train_size``,
+``label_smoothing``, ``device``; the ``training`` section replaces fields of the
+base model's training). The data is read from the CIFAR-10 python archive given
+by path or ``ROBUSTSEL_CIFAR10``; see ``docs/cifar10.md``.
 """
 
 from __future__ import annotations
@@ -19,13 +19,20 @@ from robustsel.tasks.cifar10.data import (
     resolve_cifar10,
 )
 from robustsel.tasks.cifar10.resnet import resnet18
-from robustsel.tasks.cifar10.task import Cifar10Task, classification_metrics
+from robustsel.tasks.cifar10.task import (
+    BASE_MODEL,
+    Cifar10Task,
+    cifar10_task,
+    classification_metrics,
+)
 
 __all__ = [
+    "BASE_MODEL",
     "CIFAR10_MEAN",
     "CIFAR10_STD",
     "Cifar10Arrays",
     "Cifar10Task",
+    "cifar10_task",
     "classification_metrics",
     "fetch_cifar10",
     "load_cifar10",

@@ -12,7 +12,7 @@ import functools
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -41,6 +41,22 @@ TRAINING_KEYS = (
 )
 
 
+BASE_MODEL: dict[str, Any] = {
+    "epochs": 30,
+    "batch_size": 128,
+    "optimizer": "sgd",
+    "learning_rate": 0.1,
+    "weight_decay": 5e-4,
+    "momentum": 0.9,
+    "nesterov": True,
+    "schedule": "onecycle",
+    "eval_batch_size": 1000,
+    "mixed_precision": True,
+    "channels_last": True,
+}
+"""Training of the base model (the Benchopt ResNet-18 recipe, one-cycle schedule)."""
+
+
 @dataclass(frozen=True)
 class Cifar10Task:
     """Train a CIFAR ResNet-18 model on a subset of the CIFAR-10 training images.
@@ -49,10 +65,11 @@ class Cifar10Task:
     ``learning_rate``), ``l2_reg`` (or ``weight_decay``), ``optimizer``,
     ``momentum``, ``epochs`` (see :class:`robustsel.training.TrainingConfig`),
     ``activation`` (relu, prelu, leakyrelu) and ``num_filters`` (the base
-    filters, 64 for ResNet-18). The rest is the base model: SGD with Nesterov
-    momentum 0.9, weight decay 5e-4, batch 128, one-cycle learning rate to a
-    peak of 0.1, the standard augmentation (4-pixel padded random crop,
-    horizontal flip).
+    filters, 64 for ResNet-18). The rest is the base model (:data:`BASE_MODEL`):
+    30 epochs of SGD with Nesterov momentum 0.9, weight decay 5e-4, batch 128,
+    one-cycle learning rate to a peak of 0.1, the standard augmentation
+    (4-pixel padded random crop, horizontal flip), mixed precision and
+    channels-last on CUDA.
 
     Parameters
     ----------
@@ -62,20 +79,20 @@ class Cifar10Task:
         variable ``ROBUSTSEL_CIFAR10`` when None. Read lazily, once per process.
     train_size : int, default=10000
         Training sample size when the instance's ``train_size`` is None.
-    epochs : int, default=30
-        Epochs of every instance unless the model sets ``epochs``.
     label_smoothing : float, default=0.0
         Label smoothing of the training cross-entropy, in [0, 1).
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU) or a ``torch.device`` string.
-    mixed_precision, channels_last : bool, default=True
-        Autocast and channels-last memory format; used on CUDA only.
+    training : Mapping, optional
+        Fields of :class:`~robustsel.training.TrainingConfig` that replace the
+        base model's (``epochs``, ``device``, ``mixed_precision`` ...); a
+        model's own hyperparameters override both.
 
     Examples
     --------
-    >>> task = Cifar10Task(train_size=20_000)
-    >>> task.name, task.quality, task.direction
-    ('cifar10', 'accuracy', 'maximize')
+    >>> task = Cifar10Task(train_size=20_000, training={"epochs": 15})
+    >>> task.name, task.quality, task.direction, task.base_config().epochs
+    ('cifar10', 'accuracy', 'maximize', 15)
     >>> task.check_model({"peak_lr": 0.05, "activation": "prelu", "num_filters": 32})
     """
 
@@ -85,11 +102,9 @@ class Cifar10Task:
 
     data: str | None = None
     train_size: int = 10_000
-    epochs: int = 30
     label_smoothing: float = 0.0
     device: str = "auto"
-    mixed_precision: bool = True
-    channels_last: bool = True
+    training: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.data, os.PathLike):
@@ -98,25 +113,19 @@ class Cifar10Task:
             raise ValueError(f"train_size must be an integer >= 1; got {self.train_size!r}.")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1); got {self.label_smoothing!r}.")
+        unknown = sorted(set(self.training) - {f.name for f in fields(TrainingConfig)})
+        if unknown:
+            raise ValueError(
+                f"training has no field {unknown[0]!r}; use the fields of TrainingConfig."
+            )
         self.base_config()
 
     def base_config(self) -> TrainingConfig:
-        """The training configuration of the base model on this task's device."""
-        cuda = self.device == "auto" and torch.cuda.is_available()
-        return TrainingConfig(
-            epochs=self.epochs,
-            batch_size=128,
-            optimizer="sgd",
-            learning_rate=0.1,
-            weight_decay=5e-4,
-            momentum=0.9,
-            nesterov=True,
-            schedule="onecycle",
-            eval_batch_size=1000,
-            device=("cuda" if cuda else "cpu") if self.device == "auto" else self.device,
-            mixed_precision=self.mixed_precision,
-            channels_last=self.channels_last,
-        )
+        """The base model's training, with :attr:`training` and :attr:`device` applied."""
+        settings = {**BASE_MODEL, "device": self.device, **self.training}
+        if settings["device"] == "auto":
+            settings["device"] = "cuda" if torch.cuda.is_available() else "cpu"
+        return TrainingConfig(**settings)
 
     def check_model(self, params: Mapping[str, Any]) -> None:
         """Raise ``ValueError`` on an unknown key or a value out of range.
@@ -204,6 +213,18 @@ class Cifar10Task:
         return torch.from_numpy(arrays.train_images[rows]), torch.from_numpy(
             arrays.train_labels[rows]
         )
+
+
+def cifar10_task(training: Mapping[str, Any] | None = None, **options: Any) -> Cifar10Task:
+    """The ``cifar10`` task of experiment configs: ``task_options`` as keywords, the
+    config's ``training`` section as :attr:`Cifar10Task.training`.
+
+    Examples
+    --------
+    >>> cifar10_task({"epochs": 5}, train_size=30_000).training
+    {'epochs': 5}
+    """
+    return Cifar10Task(training=dict(training or {}), **options)
 
 
 def classification_metrics(logits: Tensor, labels: Tensor) -> dict[str, float]:
