@@ -361,7 +361,7 @@ def simulate(
         "spectrum_index": spectrum_index,
         "angle_range": None if angle_range is None else list(angle_range),
         "background": background if dataset == "B" else 0.0,
-        "calorimeter": asdict(calo),
+        "calorimeter": json.loads(json.dumps(asdict(calo))),
     }
     inputs = np.empty((n, 1, window, window), dtype=np.float32)
     targets = np.empty((n, 3), dtype=np.float32)
@@ -413,7 +413,7 @@ class _Chunk:
         calo, rng = self.calo, self.rng
         gain = 1 + calo.constant * rng.standard_normal(self.m)[:, None, None]
         sigma = np.sqrt(calo.stochastic**2 * np.maximum(image, 0) + calo.noise**2)
-        return gain * image + sigma * rng.standard_normal(image.shape)
+        return gain * image + sigma * rng.standard_normal(image.shape, dtype=np.float32)
 
     def _photon(self) -> Array:
         calo, k = self.calo, self.calo.depth_spots
