@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -15,8 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from robustsel.cli._app import app
-from robustsel.tasks.ecal.baselines import Baseline, Metrics, fit_resolution, reconstruction_metrics
-from robustsel.tasks.ecal.simulate import Dataset, simulate
+
+if TYPE_CHECKING:
+    from robustsel.tasks.ecal.baselines import Baseline, Metrics
 
 simulate_app = typer.Typer(help="Simulate a task's data set into a file.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
@@ -64,6 +65,8 @@ def simulate_ecal_command(
     Arrays: inputs float32 (N, 1, W, W) in GeV; targets (N, 3): energy (GeV), x,
     y (cm from the seed cell's centre); cell_size; theta; and the settings.
     """
+    from robustsel.tasks.ecal.simulate import simulate
+
     if out.suffix != ".npz":
         raise ValueError(f"--out must name an .npz file; got {str(out)!r}.")
     options = _options(dataset, window, region, e_min, e_max, spectrum, background)
@@ -101,6 +104,9 @@ def baseline_ecal_command(
     Fits on training clusters, then prints RMSE(E)/E, RMSE(x) and RMSE(y) of test
     clusters per energy bin, and the sum's resolution fit a/sqrt(E) (+) b (+) c/E.
     """
+    from robustsel.tasks.ecal.baselines import Baseline, reconstruction_metrics
+    from robustsel.tasks.ecal.simulate import Dataset, simulate
+
     edges = _edges(bins)
     for flag, value in (("--n-train", n_train), ("--n-test", n_test)):
         if value < 1:
@@ -192,6 +198,8 @@ def _print_metrics(
         f"{baseline.energy_.offset_:+.3f} GeV; S-curve width b ({widths})"
     )
     if np.count_nonzero(metrics.count) > 3:
+        from robustsel.tasks.ecal.baselines import fit_resolution
+
         fit = fit_resolution(metrics.mean_energy, metrics.bin_rmse_e_over_e, count=metrics.count)
         console.print(
             f"sum resolution: sigma/E = {fit.stochastic:.3f}/sqrt(E) (+) {fit.constant:.4f} "
