@@ -32,4 +32,4 @@ def fetch_cifar10_command(
         raise ValueError(f"could not download {CIFAR10_URL}: {error}") from None
     console = Console()
     console.print(f"wrote {archive} (MD5 verified)")
-    console.print(f"use it with --data {archive} or {ENV_VAR}={archive}")
+    console.print(f"point task_options.data or {ENV_VAR} at it: {ENV_VAR}={archive}")
