@@ -115,3 +115,9 @@ def test_bad_input_is_one_line_and_exit_code_2(
 def test_out_must_be_an_npz_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "ecal", "--n", "5", "--out", str(tmp_path / "x.csv")]) == 2
     assert "--out must name an .npz file" in capsys.readouterr().err
+
+
+def test_large_simulations_show_progress(tmp_path: Path) -> None:
+    out = tmp_path / "big.npz"
+    assert main(["simulate", "ecal", "--n", "20000", "--window", "3", "--out", str(out)]) == 0
+    assert len(Dataset.load(out)) == 20_000

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from torch import nn
@@ -296,7 +296,7 @@ def build_model(params: Mapping[str, Any], *, seed: int | None = None) -> nn.Seq
     return nn.Sequential(*modules)
 
 
-_KAIMING: dict[str, tuple[float, str]] = {
+_KAIMING: dict[str, tuple[float, Literal["relu", "leaky_relu", "tanh"]]] = {
     "relu": (0.0, "relu"),
     "prelu": (PRELU_INIT, "leaky_relu"),
     "leaky_relu": (LEAKY_SLOPE, "leaky_relu"),

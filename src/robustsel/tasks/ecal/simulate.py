@@ -399,7 +399,7 @@ class _Chunk:
             if settings["angle_range"] is None
             else settings["angle_range"]
         )
-        self.energy = _falling(rng, m, *settings["energy_range"], settings)
+        self.energy = _photon_energy(rng, m, settings)
         self.theta = low * (high / low) ** rng.random(m)
         self.phi = rng.uniform(0, 2 * np.pi, m)
         self.x = (rng.random(m) - 0.5) * self.cell
@@ -472,9 +472,8 @@ def _group_sums(rows: Array, counts: npt.NDArray[np.int64]) -> Array:
     return np.diff(np.cumsum(rows, axis=0)[last], axis=0, prepend=np.zeros((1, rows.shape[1])))
 
 
-def _falling(
-    rng: np.random.Generator, m: int, low: float, high: float, settings: Mapping[str, Any]
-) -> Array:
+def _photon_energy(rng: np.random.Generator, m: int, settings: Mapping[str, Any]) -> Array:
+    low, high = settings["energy_range"]
     if settings["spectrum"] == "flat":
         return rng.uniform(low, high, m)
     return _power_law(rng, m, low, high, index=float(settings["spectrum_index"]))
