@@ -322,9 +322,9 @@ def simulate(
     Raises
     ------
     ValueError
-        For ``n < 1``, an unknown dataset, region or spectrum, an even or too
-        small window, an empty or non-positive energy or angle range, or a
-        negative background.
+        For ``n < 1``, a negative seed, an unknown dataset, region or spectrum,
+        an even or too small window, an empty or non-positive energy or angle
+        range, or a negative background.
 
     Examples
     --------
