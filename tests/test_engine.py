@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from robustsel.criteria import Halving, Quantile, SelectionCriterion, Welch
+from robustsel.criteria import Elimination, Halving, Quantile, SelectionCriterion, Welch
 from robustsel.engine import SelectionEngine
 from robustsel.types import InstanceResult
 
@@ -191,3 +191,30 @@ def test_engine_imports_no_heavy_or_io_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _StopAtThree(SelectionCriterion):
+    """Keeps every model; at step 3 selects the second alive model (a stopping rule)."""
+
+    name = "stop-at-three"
+
+    def eliminate(self, qualities, *, direction, step):  # type: ignore[no-untyped-def]
+        values, best = self.rank_values(qualities, direction=direction)
+        keep = np.ones(len(qualities), dtype=bool)
+        keep[0] = False
+        selected = 1 if step == 3 else None
+        return Elimination(keep=keep, robustness=values, best=best, selected=selected)
+
+
+@pytest.mark.parametrize("final", [0, 6])
+def test_a_criterion_can_stop_the_selection_and_choose(final: int) -> None:
+    engine = SelectionEngine(
+        MODELS, _StopAtThree(), n_instances=10, n_warmup_instances=1, n_final_instances=final
+    )
+    asked = _run(engine)
+    assert engine.n_models_per_step_ == [8, 7, 6]
+    assert engine.selected_model_ == "m3"
+    assert engine.alive_models_ == MODELS[3:]
+    assert [d.selected_model_id for d in engine.decisions_] == [None, None, "m3"]
+    assert asked[3:] == ([["m3"] * (final - 3)] if final else [])
+    assert engine.n_instances_trained_ == 21 + max(0, final - 3)

@@ -9,9 +9,11 @@ applies the selection criterion.
 Step s trains instance s (in the instance order) of every alive model. From the
 step at which every model has ``n_warmup_instances`` (k) instances on, the
 criterion removes models after each step. The selection stops when one model is
-left or ``n_instances`` steps are done; the selected model (the survivor, or the
-best of the survivors by the criterion's measure) then receives instances until
-it has ``n_final_instances``, for an estimate of its quality distribution.
+left, when the criterion selects one (a stopping rule, ``Elimination.selected``)
+or when ``n_instances`` steps are done; the selected model (the survivor, the
+criterion's choice, or the best of the survivors by the criterion's measure) then
+receives instances until it has ``n_final_instances``, for an estimate of its
+quality distribution.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class StepDecision:
         steps before it, for the first decision).
     cumulative_cost : float
         Training seconds of every instance trained so far.
+    selected_model_id : str or None
+        The model the criterion selected at this step, ending the selection
+        early; None when the selection goes on (or ends for another reason).
     """
 
     step: int
@@ -64,6 +69,7 @@ class StepDecision:
     pvalue: Mapping[str, float] | None
     step_cost: float
     cumulative_cost: float
+    selected_model_id: str | None = None
 
 
 class SelectionEngine:
@@ -292,7 +298,9 @@ class SelectionEngine:
         rows = np.flatnonzero(self._alive)
         decision = self._decide(rows)
         alive = np.flatnonzero(self._alive)
-        if len(alive) == 1:
+        if decision.selected_model_id is not None:
+            self._select(self._rows[decision.selected_model_id])
+        elif len(alive) == 1:
             self._select(int(alive[0]))
         elif self._step == self.n_instances:
             self._select(self._rows[decision.reference_model_id])
@@ -305,6 +313,8 @@ class SelectionEngine:
         )
         keep = np.asarray(elimination.keep, dtype=bool)
         assert keep.any(), "a criterion must keep at least one model"
+        selected = elimination.selected
+        assert selected is None or keep[selected], "a criterion must keep the model it selects"
         self._alive[rows[~keep]] = False
         ids = [self._ids[r] for r in rows]
         pvalues = elimination.pvalue
@@ -318,6 +328,7 @@ class SelectionEngine:
             pvalue=None if pvalues is None else dict(zip(ids, pvalues.tolist(), strict=True)),
             step_cost=self._cost_since_decision,
             cumulative_cost=self.cumulative_cost_,
+            selected_model_id=None if selected is None else ids[selected],
         )
         self._cost_since_decision = 0.0
         self.decisions_.append(decision)

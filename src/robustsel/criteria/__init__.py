@@ -3,6 +3,8 @@
 Every criterion is a :class:`SelectionCriterion`; :data:`CRITERIA` maps the names
 used in configs and on the command line to the classes, and
 :func:`make_criterion` builds one from a name and its parameters.
+:data:`DEFAULT_CRITERION` and :data:`DEFAULT_WARMUP` are the selection that runs
+when none is named (the ``replay`` command, live-run configs).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from robustsel.criteria._base import Elimination, SelectionCriterion, best_row, check_alpha
 from robustsel.criteria._quantile import Halving, Quantile
+from robustsel.criteria._race import Race
 from robustsel.criteria._statistical import (
     Bartlett,
     Fligner,
@@ -35,8 +38,15 @@ CRITERIA: dict[str, type[SelectionCriterion]] = {
         Levene,
         Fligner,
         Wilcoxon,
+        Race,
     )
 }
+
+#: Criterion used when none is named: the race (experimental), chosen by the
+#: benchmark of ``docs/benchmarks.md`` ("Peers on the authors' recorded results").
+DEFAULT_CRITERION = Race.name
+#: Warm-up k of the default criterion: the race screens after one instance.
+DEFAULT_WARMUP = 1
 
 
 def make_criterion(name: str, **params: Any) -> SelectionCriterion:
@@ -64,6 +74,8 @@ def make_criterion(name: str, **params: Any) -> SelectionCriterion:
 
 __all__ = [
     "CRITERIA",
+    "DEFAULT_CRITERION",
+    "DEFAULT_WARMUP",
     "Bartlett",
     "Elimination",
     "Fligner",
@@ -72,6 +84,7 @@ __all__ = [
     "Levene",
     "MannWhitney",
     "Quantile",
+    "Race",
     "SelectionCriterion",
     "StatisticalTest",
     "Welch",

@@ -28,12 +28,17 @@ class Elimination:
     pvalue : ndarray of float or None
         Per model p-value of the test against the reference (NaN for the
         reference itself); None for criteria that run no test.
+    selected : int or None
+        Row of the model to select now, which ends the selection after this step
+        (a stopping rule: the kept models are practically equivalent); the row
+        must be kept. None, the default, lets the selection go on.
     """
 
     keep: npt.NDArray[np.bool_]
     robustness: Qualities
     best: int
     pvalue: Qualities | None = None
+    selected: int | None = None
 
 
 class SelectionCriterion(abc.ABC):
