@@ -112,6 +112,11 @@ class ReplayResult:
             "alpha": getattr(self.criterion, "alpha", None),
             "fraction": getattr(self.criterion, "fraction", None),
             "factor": getattr(self.criterion, "factor", None),
+            **{
+                k: getattr(self.criterion, k)
+                for k in ("screen_fraction", "min_screened", "margin")
+                if hasattr(self.criterion, k)
+            },
             "warmup": self.n_warmup_instances,
             "final_instances": self.n_final_instances,
             "metric": self.metric,

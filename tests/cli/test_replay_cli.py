@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_order_seed_is_reproducible(table_csv: Path, tmp_path: Path) -> None:
         (["--order", "1", "--order-seed", "2"], "give --order or --order-seed, not both"),
         (["--where", "true_mean > 5"], "selects no model"),
         (["--direction", "up"], "--direction must be max or min"),
-        (["--warmup", "1"], "n_warmup_instances must be in [2, n_instances=8]"),
+        (["--criterion", "welch", "--warmup", "1"], "n_warmup_instances must be in [2, n_"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -89,3 +90,22 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: results file not found: {tmp_path / 'missing.csv'}."
+
+
+def test_default_is_the_race_after_one_instance(table_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "race.json"
+    assert main(["replay", str(table_csv), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert (result["criterion"], result["warmup"], result["margin"]) == ("race", 1, 0.005)
+    tied = tmp_path / "tied.csv"
+    table = synthetic_results([0.9, 0.9], 0.001, 8, seed=5)
+    write_wide(replace(table, qualities=table.qualities[[0, 0]]), tied)  # same qualities
+    steps = {}
+    for margin in ("0.005", "0"):
+        custom = tmp_path / f"margin{margin}.json"
+        args = ["--margin", margin, "--screen-fraction", "0.5", "--json", str(custom)]
+        assert main(["replay", str(tied), *args]) == 0
+        result = json.loads(custom.read_text())
+        assert (result["margin"], result["screen_fraction"]) == (float(margin), 0.5)
+        steps[margin] = len(result["steps"])
+    assert steps["0.005"] < steps["0"] == 8  # margin 0: no early stop

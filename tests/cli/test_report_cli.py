@@ -114,7 +114,8 @@ def test_missing_run(tmp_path: Path, capsys) -> None:
 def test_report_of_the_authors_replay(authors_files: list[Path], tmp_path: Path) -> None:
     run = tmp_path / "welch.json"
     files = [str(f) for f in authors_files]
-    args = ["replay", *files, "--order", AUTHORS_ORDER, "--where", "dt_len == 30000"]
+    args = ["replay", *files, "--criterion", "welch", "--warmup", "2", "--order", AUTHORS_ORDER]
+    args += ["--where", "dt_len == 30000"]
     assert main([*args, "--json", str(run)]) == 0
     out = tmp_path / "report"
     assert main(["report", str(run), "--out", str(out), "--base-model", "model_e169bb1c"]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,8 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from robustsel._experimental import ExperimentalWarning
 from robustsel.cli._app import app
-from robustsel.criteria import make_criterion
+from robustsel.criteria import DEFAULT_CRITERION, DEFAULT_WARMUP, make_criterion
+from robustsel.measures import check_measure
 from robustsel.replay import ReplayResult, random_order, replay, replay_repeats
 from robustsel.table import RecordedResults, read_results
 
@@ -26,11 +29,25 @@ def replay_command(
     ),
     direction: Annotated[str, typer.Option(help="max (accuracy) or min (loss).")] = "max",
     measure: Annotated[str, typer.Option(help="Robustness measure.")] = "mean",
-    criterion: Annotated[str, typer.Option(help="Selection criterion.")] = "welch",
+    criterion: Annotated[
+        str, typer.Option(help="Selection criterion (default: the race, experimental).")
+    ] = DEFAULT_CRITERION,
     alpha: Annotated[float, typer.Option(help="Test level of statistical criteria.")] = 0.05,
     fraction: Annotated[float, typer.Option(help="Fraction kept by 'quantile'.")] = 0.5,
     factor: Annotated[float, typer.Option(help="Elimination rate of 'halving'.")] = 2.0,
-    warmup: Annotated[int, typer.Option(help="Warm-up instances k.")] = 2,
+    margin: Annotated[
+        float | None, typer.Option(help="Practical-equivalence margin of 'race' (quality units).")
+    ] = None,
+    screen_fraction: Annotated[
+        float | None, typer.Option(help="Fraction kept by the first-instance screen of 'race'.")
+    ] = None,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Warm-up instances k (default: {DEFAULT_WARMUP} for '{DEFAULT_CRITERION}', "
+            "else 2)."
+        ),
+    ] = None,
     final_instances: Annotated[
         int, typer.Option(help="Instances the selected model ends with.")
     ] = 0,
@@ -52,7 +69,20 @@ def replay_command(
         raise ValueError("give --order or --order-seed, not both.")
     if repeat < 0:
         raise ValueError(f"--repeat must be >= 0; got {repeat}.")
-    rule = make_criterion(criterion, measure=measure, alpha=alpha, fraction=fraction, factor=factor)
+    check_measure(measure)
+    with warnings.catch_warnings():  # the --criterion help says which are experimental
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        rule = make_criterion(
+            criterion,
+            measure=measure,
+            alpha=alpha,
+            fraction=fraction,
+            factor=factor,
+            margin=margin,
+            screen_fraction=screen_fraction,
+        )
+    if warmup is None:
+        warmup = DEFAULT_WARMUP if criterion == DEFAULT_CRITERION else 2
     results = read_results(files, metric, where=where)
     instance_order = _order(results, order, order_seed)
     settings: dict[str, Any] = {

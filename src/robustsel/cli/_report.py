@@ -92,7 +92,10 @@ def _replay_again(recorded: dict[str, Any], results: RecordedResults, name: str)
     rule = make_criterion(
         recorded["criterion"],
         measure=recorded["measure"],
-        **{k: recorded.get(k) for k in ("alpha", "fraction", "factor")},
+        **{
+            k: recorded.get(k)
+            for k in ("alpha", "fraction", "factor", "screen_fraction", "min_screened", "margin")
+        },
     )
     result = replay(
         results,

@@ -216,7 +216,7 @@ class ReportData:
             "measure": criterion.measure,
             **{
                 k: getattr(criterion, k)
-                for k in ("alpha", "fraction", "factor")
+                for k in ("alpha", "fraction", "factor", "screen_fraction", "margin")
                 if hasattr(criterion, k)
             },
             "warm-up instances k": result.n_warmup_instances,
