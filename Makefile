@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(VENV)/bin/robustsel replay src/robustsel/examples/synthetic_24_models.csv \
-		--metric ValAccuracy --direction max --criterion welch --alpha 0.05 --warmup 2
+	$(VENV)/bin/robustsel demo
 
 test: setup
 	$(PY) -m pytest

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -431,14 +432,18 @@ def _cell(value: object) -> object:
     return json.dumps(value) if isinstance(value, list | dict) else value
 
 
-def write_study_report(
-    store_path: str | Path, out: str | Path, *, study: str | None = None
-) -> Path:
-    """Write the report (figures and ``index.html``) of a study in a store.
+def study_report_data(
+    store_path: str | Path, *, study: str | None = None
+) -> tuple[Any, RecordedResults | None]:
+    """The report data of a study in a store, and its table when it is complete.
 
     The engine is rebuilt from the stored results (nothing trains); a store that
     holds every instance of every model (an exhaustive run) also gets the
-    exhaustive comparison and the criteria-comparison figure.
+    exhaustive comparison.
+
+    Returns
+    -------
+    (ReportData, RecordedResults or None)
 
     Raises
     ------
@@ -447,16 +452,17 @@ def write_study_report(
         selected a model yet.
     """
     from robustsel.replay import exhaustive_search
-    from robustsel.report import ReportData, write_report
+    from robustsel.report import ReportData
 
     with Store(store_path, readonly=True) as store:
         name = study or only_study(store)
         engine = rebuild_engine(store, name)
         table = study_table(store, name)
         per_model = parse_config(_study_record(store, name).config).instances.per_model
-    exhaustive = None
-    if table.is_complete and table.n_instances == per_model:
-        exhaustive = exhaustive_search(table, engine.criterion, direction=engine.direction)
+    complete = table.is_complete and table.n_instances == per_model
+    exhaustive = (
+        exhaustive_search(table, engine.criterion, direction=engine.direction) if complete else None
+    )
     data = ReportData.from_engine(
         engine,
         table.models,
@@ -465,7 +471,18 @@ def write_study_report(
         exhaustive=exhaustive,
         title=f"study {name}: {engine.criterion.name} selection over {len(table.model_ids)} models",
     )
-    return write_report(data, out, table=table if exhaustive is not None else None)
+    return data, table if complete else None
+
+
+def write_study_report(
+    store_path: str | Path, out: str | Path, *, study: str | None = None
+) -> Path:
+    """Write the report (figures and ``index.html``) of a study in a store; see
+    :func:`study_report_data`. Returns the page's path."""
+    from robustsel.report import write_report
+
+    data, table = study_report_data(store_path, study=study)
+    return write_report(data, out, table=table)
 
 
 def only_study(store: Store) -> str:

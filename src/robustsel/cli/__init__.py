@@ -10,6 +10,7 @@ import sys
 
 from robustsel.cli import (
     _cifar10,  # noqa: F401  (registers its commands)
+    _demo,  # noqa: F401  (registers its commands)
     _ecal,  # noqa: F401  (registers its commands)
     _replay,  # noqa: F401  (registers its commands)
     _report,  # noqa: F401  (registers its commands)
