@@ -168,6 +168,35 @@ class ExperimentConfig(_Section):
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
+def with_settings(config: ExperimentConfig, settings: list[str]) -> ExperimentConfig:
+    """The config with ``KEY=VALUE`` settings applied (dotted keys, YAML values).
+
+    Examples
+    --------
+    >>> base = parse_config({"task": "x", "space": {"grid": {"a": [1, 2]}}})
+    >>> with_settings(base, ["instances.train_size=20000", "name=run-20k"]).instances.train_size
+    20000
+
+    Raises
+    ------
+    ConfigError
+        A setting without ``=``, or a value the config rejects.
+    """
+    data = config.model_dump(mode="json")
+    for setting in settings:
+        key, separator, text = setting.partition("=")
+        if not separator or not key:
+            raise ConfigError(f"--set takes KEY=VALUE (e.g. instances.seed=3); got {setting!r}.")
+        *parents, leaf = key.split(".")
+        target = data
+        for part in parents:
+            node = target.get(part)
+            target[part] = node = node if isinstance(node, dict) else {}
+            target = node
+        target[leaf] = yaml.safe_load(text)
+    return parse_config(data, source="--set")
+
+
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read and validate an experiment YAML file.
 

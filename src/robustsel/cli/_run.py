@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from robustsel.cli._app import app
-from robustsel.config import load_config
+from robustsel.config import load_config, with_settings
 from robustsel.store import FINISHED, Store
 from robustsel.study import (
     Progress,
@@ -41,6 +41,13 @@ def run_command(
     ] = False,
     resume: Annotated[bool, typer.Option(help="Continue the study found in the store.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the report to this folder.")] = None,
+    data: Annotated[
+        str | None, typer.Option(help="Dataset path for tasks that read one (task_options.data).")
+    ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a config key: --set instances.train_size=20000."),
+    ] = None,
 ) -> None:
     """Run a live robust selection (or resume it: finished instances never train again)."""
     executor_options = {"workers": workers, "kind": executor, "address": address}
@@ -49,7 +56,9 @@ def run_command(
     }
     if store is not None:
         changes["store"] = str(store)
-    experiment = load_config(config).updated(**changes)
+    if data is not None:
+        changes["task_options"] = {"data": data}
+    experiment = with_settings(load_config(config), setting or []).updated(**changes)
     if resume:
         _check_resumable(experiment.store_path, experiment.name)
     study = Study(experiment)
