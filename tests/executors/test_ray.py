@@ -15,6 +15,7 @@ import yaml
 from robustsel.cli import main
 from robustsel.config import parse_config
 from robustsel.executors import InstanceJob, LocalExecutor, RayExecutor
+from robustsel.executors.ray import _lines
 from robustsel.instances import instance_spec
 from robustsel.store import Store
 from robustsel.study import Progress, Study
@@ -80,6 +81,13 @@ def test_instances_of_a_batch_run_concurrently(ray_executor: RayExecutor) -> Non
     started = time.perf_counter()
     assert len(list(ray_executor.run(FakeTask(), jobs))) == 4
     assert time.perf_counter() - started < 4 * 0.6 - 0.3, "4 x 0.6 s on 2 CPUs ran one by one"
+
+
+@pytest.mark.ray
+def test_resources_that_no_node_has_are_refused(ray_executor: RayExecutor) -> None:
+    with pytest.raises(ValueError, match=r"^no Ray node has 1 CPUs and 1 GPUs for one instance"):
+        RayExecutor(num_gpus_per_instance=1).__enter__()
+    assert ray_executor._ray.is_initialized()
 
 
 def _ecal_config(store: Path) -> Any:
@@ -217,3 +225,14 @@ def test_the_cli_runs_and_resumes_on_ray(
 def test_bad_arguments(kwargs: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}$"):
         RayExecutor(**kwargs)  # type: ignore[arg-type]
+
+
+def test_ray_error_lines_drop_colour_codes_and_blanks() -> None:
+    error = RuntimeError(
+        "\x1b[36mray::_train_in_worker()\x1b[39m (pid=1)\n\n  File 'x'\n"
+        "ModuleNotFoundError: No module named 'mytask'\n"
+    )
+    lines = _lines(error)
+    assert lines[0] == "ray::_train_in_worker() (pid=1)"
+    assert lines[-1] == "ModuleNotFoundError: No module named 'mytask'"
+    assert _lines(RuntimeError("")) == ["RuntimeError"]

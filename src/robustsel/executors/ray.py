@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
@@ -66,7 +67,8 @@ class RayExecutor:
     Raises
     ------
     ValueError
-        Ray is not installed, or an argument is out of range.
+        Ray is not installed, or an argument is out of range (on creation); no
+        node of the cluster has the resources of one instance (on entry).
 
     Notes
     -----
@@ -143,12 +145,29 @@ class RayExecutor:
         if not self._ray.is_initialized():
             self._ray.init(address=self.address, **self.init_options)
             self._started = True
+        try:
+            self._check_fits()
+        except ValueError:
+            self.close()
+            raise
         self._remote = self._ray.remote(_train_in_worker).options(
             num_cpus=self.num_cpus_per_instance,
             num_gpus=self.num_gpus_per_instance,
             max_retries=self.max_retries,
             retry_exceptions=False,
         )
+
+    def _check_fits(self) -> None:
+        """Refuse resources that no node has (Ray would wait for such a node forever)."""
+        nodes = [node["Resources"] for node in self._ray.nodes() if node["Alive"]]
+        cpus, gpus = self.num_cpus_per_instance, self.num_gpus_per_instance
+        if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= gpus for n in nodes):
+            largest = max(nodes, key=lambda n: (n.get("GPU", 0), n.get("CPU", 0)), default={})
+            raise ValueError(
+                f"no Ray node has {cpus:g} CPUs and {gpus:g} GPUs for one instance (largest: "
+                f"{largest.get('CPU', 0):g} CPUs, {largest.get('GPU', 0):g} GPUs); lower "
+                "num_cpus_per_instance/num_gpus_per_instance or add a bigger node."
+            )
 
     def run(self, task: Task, jobs: Sequence[InstanceJob]) -> Iterator[InstanceResult]:
         """Submit every job as a Ray task; yield each result as soon as it finishes.
@@ -173,7 +192,7 @@ class RayExecutor:
 
     def _result(self, ref: Any, job: InstanceJob) -> InstanceResult:
         """The result behind a finished Ray task, or a failed one with Ray's error."""
-        from ray.exceptions import RayError, WorkerCrashedError
+        from ray.exceptions import RayError, RayTaskError, WorkerCrashedError
 
         try:
             result: InstanceResult = self._ray.get(ref)
@@ -182,8 +201,10 @@ class RayExecutor:
             return failed_result(
                 job, f"worker process died (killed or out of memory) on {attempts} attempts"
             )
+        except RayTaskError as error:
+            return failed_result(job, _lines(error)[-1])
         except RayError as error:
-            return failed_result(job, _first_line(error))
+            return failed_result(job, f"{type(error).__name__}: {_lines(error)[0]}")
         return result
 
 
@@ -212,7 +233,12 @@ def _train_in_worker(task: Task, job: InstanceJob, threads: int) -> InstanceResu
     return train_safely(task, job)
 
 
-def _first_line(error: BaseException) -> str:
-    """``Type: first line of the message`` (Ray's messages carry whole tracebacks)."""
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+def _lines(error: BaseException) -> list[str]:
+    """The non-blank lines of a Ray error's message, colour codes removed.
+
+    A task's own exception ends the traceback that a ``RayTaskError`` carries
+    (``ModuleNotFoundError: No module named ...`` when a worker cannot import
+    the task); other Ray errors say what happened on their first line.
+    """
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    return [line.strip() for line in text.splitlines() if line.strip()] or [type(error).__name__]
