@@ -111,9 +111,12 @@ def _ecal_config(store: Path) -> Any:
     )
 
 
-def _stored(store: Path) -> dict[tuple[str, int], tuple[str, float]]:
+def _stored(store: Path) -> dict[tuple[str, int], tuple[str, float | None]]:
     with Store(store, readonly=True) as db:
-        return {(r.model_id, r.instance_index): (r.status, r.quality) for r in db.finished("tiny")}
+        return {
+            (r.model_id, r.instance_index): (r.status, None if math.isnan(r.quality) else r.quality)
+            for r in db.finished("tiny")
+        }
 
 
 @pytest.mark.ray
