@@ -60,14 +60,14 @@ def check_measure(measure: str) -> MeasureName:
     """Return ``measure`` if it names a robustness measure, else raise ``ValueError``."""
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}.")
-    return measure  # type: ignore[return-value]
+    return measure
 
 
 def check_direction(direction: str) -> Direction:
     """Return ``direction`` if it is 'minimize' or 'maximize', else raise ``ValueError``."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be 'minimize' or 'maximize'; got {direction!r}.")
-    return direction  # type: ignore[return-value]
+    return direction
 
 
 def measure_direction(measure: str, direction: Direction) -> Direction:
@@ -124,8 +124,8 @@ def robustness(
     check_measure(measure)
     check_direction(direction)
     q = np.atleast_2d(np.asarray(qualities, dtype=np.float64))
-    diverged = np.isinf(q).any(axis=-1)
-    empty = np.isnan(q).all(axis=-1)
+    diverged = np.asarray(np.isinf(q).any(axis=-1))
+    empty = np.asarray(np.isnan(q).all(axis=-1))
     safe = np.where(empty[:, None], 0.0, q)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -139,4 +139,3 @@ def robustness(
     worst = np.inf if measure_direction(measure, direction) == "minimize" else -np.inf
     value = np.where(diverged & np.isnan(value), worst, value)
     return np.where(empty, np.nan, value)
-

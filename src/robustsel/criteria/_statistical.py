@@ -62,7 +62,7 @@ class StatisticalTest(SelectionCriterion):
 
     def eliminate(self, qualities: Qualities, *, direction: Direction, step: int) -> Elimination:
         values, best = self.rank_values(qualities, direction=direction)
-        diverged = np.isinf(qualities).any(axis=-1)
+        diverged = np.asarray(np.isinf(qualities).any(axis=-1))
         sample = _fill_diverged(qualities, direction)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -115,9 +115,12 @@ class Welch(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.ttest_ind(
-            reference, qualities, axis=-1, equal_var=False, alternative="two-sided"
-        ).pvalue
+        return np.asarray(
+            stats.ttest_ind(
+                reference, qualities, axis=-1, equal_var=False, alternative="two-sided"
+            ).pvalue,
+            dtype=np.float64,
+        )
 
 
 class MannWhitney(StatisticalTest):
@@ -137,7 +140,10 @@ class MannWhitney(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.mannwhitneyu(reference, qualities, axis=-1, alternative="two-sided").pvalue
+        return np.asarray(
+            stats.mannwhitneyu(reference, qualities, axis=-1, alternative="two-sided").pvalue,
+            dtype=np.float64,
+        )
 
 
 class KolmogorovSmirnov(StatisticalTest):
@@ -159,7 +165,8 @@ class KolmogorovSmirnov(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.ks_2samp(reference, qualities, axis=-1, alternative="two-sided").pvalue
+        result = stats.ks_2samp(reference, qualities, axis=-1, alternative="two-sided")
+        return np.asarray(result.pvalue, dtype=np.float64)
 
 
 class Bartlett(StatisticalTest):
@@ -183,7 +190,10 @@ class Bartlett(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.bartlett(_broadcast(reference, qualities), qualities, axis=-1).pvalue
+        return np.asarray(
+            stats.bartlett(_broadcast(reference, qualities), qualities, axis=-1).pvalue,
+            dtype=np.float64,
+        )
 
 
 class Levene(StatisticalTest):
@@ -207,9 +217,12 @@ class Levene(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.levene(
-            _broadcast(reference, qualities), qualities, axis=-1, center="median"
-        ).pvalue
+        return np.asarray(
+            stats.levene(
+                _broadcast(reference, qualities), qualities, axis=-1, center="median"
+            ).pvalue,
+            dtype=np.float64,
+        )
 
 
 class Fligner(StatisticalTest):
@@ -232,7 +245,10 @@ class Fligner(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.fligner(_broadcast(reference, qualities), qualities, axis=-1).pvalue
+        return np.asarray(
+            stats.fligner(_broadcast(reference, qualities), qualities, axis=-1).pvalue,
+            dtype=np.float64,
+        )
 
 
 class Wilcoxon(StatisticalTest):
@@ -258,6 +274,9 @@ class Wilcoxon(StatisticalTest):
 
     @staticmethod
     def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return stats.wilcoxon(
-            qualities, _broadcast(reference, qualities), axis=-1, alternative="two-sided"
-        ).pvalue
+        return np.asarray(
+            stats.wilcoxon(
+                qualities, _broadcast(reference, qualities), axis=-1, alternative="two-sided"
+            ).pvalue,
+            dtype=np.float64,
+        )
