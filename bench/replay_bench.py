@@ -10,7 +10,7 @@ one engine step over 10,000 models x 50 instances against a per-model loop of
 
 Usage::
 
-    .venv/bin/python bench/replay_bench.py [--data DIR] [--orders 100]
+    .venv/bin/python bench/replay_bench.py [--data DIR] [--orders 100] [--timings-only]
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/authors-cifar10")
     parser.add_argument("--orders", type=int, default=100)
+    parser.add_argument("--timings-only", action="store_true", help="skip the quality table")
     args = parser.parse_args()
     files = [args.data / "resnet_540_models_val_only.csv", args.data / "cct_64_models_val_only.csv"]
     if not files[0].is_file():
         sys.exit(f"the authors' data is absent from {args.data}: give --data DIR")
-    quality_table(files, args.orders)
+    if not args.timings_only:
+        quality_table(files, args.orders)
     timings(files)
 
 
