@@ -168,6 +168,10 @@ class Race(SelectionCriterion):
         bound[best] = -np.inf
         if not np.all(bound[keep] < self.margin):
             return None
+        return self._choose(oriented, keep, best)
+
+    def _choose(self, oriented: Qualities, keep: npt.NDArray[np.bool_], best: int) -> int:
+        """Among equivalent kept models: the reference, or a significantly narrower one."""
         spread = robustness(oriented, "std", direction="maximize")
         narrower = stats.levene(
             _broadcast(oriented[best], oriented), oriented, axis=-1, center="median"
