@@ -68,7 +68,8 @@ class RayExecutor:
     ------
     ValueError
         Ray is not installed, or an argument is out of range (on creation); no
-        node of the cluster has the resources of one instance (on entry).
+        node of the cluster has the resources of one instance, or the cluster
+        at ``address`` cannot be reached (on entry).
 
     Notes
     -----
@@ -143,7 +144,7 @@ class RayExecutor:
 
     def _connect(self) -> None:
         if not self._ray.is_initialized():
-            self._ray.init(address=self.address, **self.init_options)
+            self._init()
             self._started = True
         try:
             self._check_fits()
@@ -156,6 +157,19 @@ class RayExecutor:
             max_retries=self.max_retries,
             retry_exceptions=False,
         )
+
+    def _init(self) -> None:
+        """``ray.init``; a cluster that cannot be reached is a one-line ``ValueError``."""
+        try:
+            self._ray.init(address=self.address, **self.init_options)
+        except (ConnectionError, RuntimeError) as error:
+            if self.address is None:
+                raise
+            raise ValueError(
+                f"cannot connect to the Ray cluster at {self.address!r} "
+                f"({type(error).__name__}); give the address `ray start --head` printed, and "
+                "set RAY_AUTH_MODE=token if the cluster uses token authentication."
+            ) from error
 
     def _check_fits(self) -> None:
         """Refuse resources that no node has (Ray would wait for such a node forever)."""
