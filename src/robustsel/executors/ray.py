@@ -49,7 +49,8 @@ class RayExecutor:
     ----------
     address : str, optional
         Address of a running cluster (``ray start --head`` prints it), or
-        ``"auto"``; None starts a local Ray instance.
+        ``"auto"`` (the cluster ``ray start`` runs on this machine); None
+        starts a new local Ray instance, even where a cluster is running.
     num_cpus_per_instance : float, default=1.0
         CPUs each instance reserves; also its threads for the numerical
         libraries (at least one).
@@ -161,7 +162,7 @@ class RayExecutor:
     def _init(self) -> None:
         """``ray.init``; a cluster that cannot be reached is a one-line ``ValueError``."""
         try:
-            self._ray.init(address=self.address, **self.init_options)
+            self._ray.init(address=self.address or "local", **self.init_options)
         except (ConnectionError, RuntimeError) as error:
             if self.address is None:
                 raise
