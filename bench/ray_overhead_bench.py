@@ -7,9 +7,12 @@
    of the batch (throughput) and the round trip of a batch of one instance
    (latency, median of ``--latency-repeat``). Executors are warmed up first.
 2. Study: the demo calorimeter selection (``robustsel/examples/demo_ecal.yaml``)
-   with the local executor, then with Ray, ``--repeat`` times alternately, at
-   the same worker count and one thread per instance; prints both wall times
-   and whether the selection path and every stored quality are identical. By
+   with the local executor and with Ray, ``--repeat`` times (the order
+   alternates), at the same worker count and one thread per instance; prints
+   both wall times, the instances' own training seconds summed (what the
+   workers measured: wall time minus it is scheduling, start-up and idle
+   cores at the step barriers), and whether the selection path and every
+   stored quality are identical. By
    default a reduced demo (fewer models, instances, samples and epochs; the
    output says which); ``--full`` runs the packaged demo as is (about ten
    minutes each on two cores).
@@ -27,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import statistics
 import tempfile
@@ -64,34 +68,33 @@ def main() -> None:
 
     local_overhead = overhead(LocalExecutor(workers=args.workers), args.n, args.latency_repeat)
     started = time.perf_counter()
-    with RayExecutor(init_options={"num_cpus": args.workers}) as ray:
+    with RayExecutor(init_options={"num_cpus": args.workers}) as cluster:
         startup = time.perf_counter() - started
-        ray_overhead = overhead(ray, args.n, args.latency_repeat)
+        ray_overhead = overhead(cluster, args.n, args.latency_repeat)
     print(f"\nRay start-up (local instance, ray.init): {startup:.1f} s\n")
     print(f"| trivial task, {args.n} instances | local pool | Ray |")
     print("|---|---|---|")
     print(f"| ms per instance, one batch | {local_overhead[0]:.2f} | {ray_overhead[0]:.2f} |")
     print(f"| ms round trip, batch of one | {local_overhead[1]:.2f} | {ray_overhead[1]:.2f} |")
 
-    print("\n| study run | local pool wall s | Ray wall s | instances | same path, bit for bit |")
-    print("|---|---|---|---|---|")
+    print(
+        "\n| study run | local wall s | Ray wall s | local instance s, summed | "
+        "Ray instance s, summed | instances | same path, bit for bit |"
+    )
+    print("|---|---|---|---|---|---|---|")
     ratios = []
     for run in range(1, args.repeat + 1):
-        local_seconds, local_outcome = timed_study(
-            config.updated(store=str(out / f"local{run}.sqlite")), LocalExecutor(args.workers)
-        )
-        with RayExecutor(init_options={"num_cpus": args.workers}) as ray:
-            ray_seconds, ray_outcome = timed_study(
-                config.updated(store=str(out / f"ray{run}.sqlite")), ray
-            )
-        trained = local_outcome.cost.instances_trained
-        same = (
-            same_path(local_outcome, ray_outcome) and trained == ray_outcome.cost.instances_trained
-        )
+        order = ["local", "ray"] if run % 2 else ["ray", "local"]
+        timed = {
+            kind: timed_study(config, kind, out / f"{kind}{run}.sqlite", args.workers)
+            for kind in order
+        }
+        (local_seconds, local), (ray_seconds, remote) = timed["local"], timed["ray"]
         ratios.append(ray_seconds / local_seconds)
         print(
-            f"| {run} | {local_seconds:.1f} | {ray_seconds:.1f} | {trained} | "
-            f"{'yes' if same else 'NO'} |"
+            f"| {run} ({' then '.join(order)}) | {local_seconds:.1f} | {ray_seconds:.1f} | "
+            f"{instance_seconds(local):.1f} | {instance_seconds(remote):.1f} | "
+            f"{local.cost.instances_trained} | {'yes' if same_path(local, remote) else 'NO'} |"
         )
     print(f"\nRay / local wall time, median of {args.repeat}: {statistics.median(ratios):.2f}")
 
@@ -134,10 +137,16 @@ def _overhead(executor: Executor, n: int, repeat: int) -> tuple[float, float]:
         InstanceJob(Model(f"m{i}", {"mean": 0.5, "spread": 0.01}), instance_spec(0, i))
         for i in range(n)
     ]
-    list(executor.run(task, jobs[:4]))  # warm-up: workers started, modules imported
-    batch = best_of(lambda: list(executor.run(task, jobs)), 3)
-    single = [best_of(lambda j=job: list(executor.run(task, [j])), 1) for job in jobs[:repeat]]
+    drain(executor, task, jobs[:4])  # warm-up: workers started, modules imported
+    batch = best_of(functools.partial(drain, executor, task, jobs), 3)
+    single = [best_of(functools.partial(drain, executor, task, [j]), 1) for j in jobs[:repeat]]
     return 1000 * batch / n, 1000 * statistics.median(single)
+
+
+def drain(executor: Executor, task: FakeTask, jobs: list[InstanceJob]) -> None:
+    """Run ``jobs`` and wait for every result."""
+    for _ in executor.run(task, jobs):
+        pass
 
 
 def best_of(run: Callable[[], Any], repeat: int) -> float:
@@ -150,11 +159,26 @@ def best_of(run: Callable[[], Any], repeat: int) -> float:
     return min(times)
 
 
-def timed_study(config: ExperimentConfig, executor: Executor) -> tuple[float, StudyOutcome]:
-    """Wall seconds and outcome of one fresh run of the study."""
-    started = time.perf_counter()
-    outcome = Study(config).run(executor=executor)
-    return time.perf_counter() - started, outcome
+def timed_study(
+    config: ExperimentConfig, kind: str, store: Path, workers: int
+) -> tuple[float, StudyOutcome]:
+    """Wall seconds and outcome of one fresh run of the study on a new executor
+    (``local`` pool, or ``ray`` on a local instance started and stopped around it,
+    its start-up not timed)."""
+    executor: Executor = (
+        LocalExecutor(workers)
+        if kind == "local"
+        else RayExecutor(init_options={"num_cpus": workers})
+    )
+    with executor:
+        started = time.perf_counter()
+        outcome = Study(config.updated(store=str(store))).run(executor=executor)
+        return time.perf_counter() - started, outcome
+
+
+def instance_seconds(outcome: StudyOutcome) -> float:
+    """Training seconds of the study's instances, as measured inside the workers."""
+    return outcome.cost.time
 
 
 def same_path(a: StudyOutcome, b: StudyOutcome) -> bool:

@@ -174,10 +174,12 @@ class RayExecutor:
 
     def _check_fits(self) -> None:
         """Refuse resources that no node has (Ray would wait for such a node forever)."""
-        nodes = [node["Resources"] for node in self._ray.nodes() if node["Alive"]]
+        nodes: list[dict[str, float]] = [n["Resources"] for n in self._ray.nodes() if n["Alive"]]
         cpus, gpus = self.num_cpus_per_instance, self.num_gpus_per_instance
         if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= gpus for n in nodes):
-            largest = max(nodes, key=lambda n: (n.get("GPU", 0), n.get("CPU", 0)), default={})
+            largest: dict[str, float] = max(
+                nodes, key=lambda n: (n.get("GPU", 0), n.get("CPU", 0)), default={}
+            )
             raise ValueError(
                 f"no Ray node has {cpus:g} CPUs and {gpus:g} GPUs for one instance (largest: "
                 f"{largest.get('CPU', 0):g} CPUs, {largest.get('GPU', 0):g} GPUs); lower "
