@@ -108,7 +108,7 @@ class RayExecutor:
             raise ValueError(f"num_gpus_per_instance must be >= 0; got {num_gpus_per_instance}.")
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0; got {max_retries}.")
-        self._ray = import_ray()
+        self._ray = _import_ray()
         self.address = address
         self.num_cpus_per_instance = num_cpus_per_instance
         self.num_gpus_per_instance = num_gpus_per_instance
@@ -225,7 +225,7 @@ class RayExecutor:
         return result
 
 
-def import_ray() -> Any:
+def _import_ray() -> Any:
     """The ``ray`` module.
 
     Raises
