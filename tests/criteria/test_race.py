@@ -225,3 +225,16 @@ def test_authors_data_under_ten_percent_at_95_percent_hits(authors_30k) -> None:
     ).summary
     assert summary["mean_cost_fraction"] <= 0.10
     assert summary["hit_rate"] >= 0.95
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_decisions_do_not_depend_on_the_metric_scale(direction: str) -> None:
+    rng = np.random.default_rng(10)
+    q = rng.normal(np.r_[0.9, 0.9, 0.85, 0.8, 0.8][:, None], 0.002, size=(5, 8))
+    race = Race()
+    for step in (1, 2, 8):
+        small = race.eliminate(q[:, :step] / 20, direction=direction, step=step)  # type: ignore[arg-type]
+        large = race.eliminate(q[:, :step] * 50, direction=direction, step=step)  # type: ignore[arg-type]
+        assert small.keep.tolist() == large.keep.tolist()
+        assert small.selected == large.selected
+    assert race.eliminate(q, direction=direction, step=8).selected is not None  # type: ignore[arg-type]
