@@ -29,11 +29,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from robustsel.criteria import CRITERIA, SelectionCriterion, make_criterion
+from robustsel.criteria import CRITERIA, DEFAULT_CRITERION, SelectionCriterion, make_criterion
 from robustsel.measures import MeasureName
-
-DEFAULT_CRITERION = "welch"
-DEFAULT_WARMUP = 2
 
 
 class ConfigError(ValueError):
@@ -76,14 +73,26 @@ class InstancesConfig(_Section):
 
 
 class SelectionConfig(_Section):
-    """The engine's settings: criterion, its parameters, warm-up, final instances."""
+    """The engine's settings: criterion, its parameters, warm-up, final instances.
+
+    ``criterion`` defaults to robustsel's default rule (``race``); ``warmup`` (k
+    in Algorithm 1) defaults to the fewest instances the criterion decides on:
+    1 for ``race``, ``halving`` and ``quantile``, 2 for the statistical tests.
+    Each criterion takes the parameters it knows and ignores the others:
+    ``alpha`` (tests and race), ``measure`` (all but race), ``fraction``
+    (quantile), ``factor`` (halving), ``margin``, ``screen_fraction`` and
+    ``min_screened`` (race).
+    """
 
     criterion: str = DEFAULT_CRITERION
     measure: MeasureName = "mean"
     alpha: float = Field(default=0.05, gt=0, lt=1)
     fraction: float = Field(default=0.5, gt=0, lt=1)
     factor: float = Field(default=2.0, gt=1)
-    warmup: int = Field(default=DEFAULT_WARMUP, gt=0)
+    margin: float = Field(default=0.005, ge=0)
+    screen_fraction: float = Field(default=0.1, gt=0, le=1)
+    min_screened: int = Field(default=5, gt=0)
+    warmup: int | None = Field(default=None, gt=0)
     final_instances: int = Field(default=0, ge=0)
 
     @field_validator("criterion")
@@ -97,11 +106,13 @@ class SelectionConfig(_Section):
         """The configured :class:`~robustsel.criteria.SelectionCriterion`."""
         return make_criterion(
             self.criterion,
-            measure=self.measure,
-            alpha=self.alpha,
-            fraction=self.fraction,
-            factor=self.factor,
+            **self.model_dump(exclude={"criterion", "warmup", "final_instances"}),
         )
+
+    @property
+    def n_warmup_instances(self) -> int:
+        """``warmup``, or the fewest instances the criterion decides on."""
+        return self.warmup or CRITERIA[self.criterion].min_instances
 
 
 class ExecutorConfig(_Section):

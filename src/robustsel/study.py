@@ -209,7 +209,7 @@ def build_engine(
         model_ids,
         selection.make_criterion(),
         n_instances=per_model,
-        n_warmup_instances=per_model if exhaustive else selection.warmup,
+        n_warmup_instances=per_model if exhaustive else selection.n_warmup_instances,
         direction=direction,
         n_final_instances=0 if exhaustive else selection.final_instances,
     )

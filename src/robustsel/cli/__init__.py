@@ -7,7 +7,9 @@ Bad input ends with one line ``error: <message>`` on stderr and exit code 2;
 from __future__ import annotations
 
 import sys
+import warnings
 
+from robustsel._experimental import ExperimentalWarning
 from robustsel.cli import (
     _cifar10,  # noqa: F401  (registers its commands)
     _demo,  # noqa: F401  (registers its commands)
@@ -21,6 +23,8 @@ from robustsel.cli._app import app
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    warnings.filterwarnings("once", category=ExperimentalWarning)
+    warnings.showwarning = _note
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
@@ -35,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_message(error)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _note(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """Warnings as one line on stderr (experimental features: once each)."""
+    print(f"note: {message}", file=sys.stderr)
 
 
 def _message(error: Exception) -> str:
