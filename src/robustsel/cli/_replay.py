@@ -36,7 +36,7 @@ def replay_command(
     fraction: Annotated[float, typer.Option(help="Fraction kept by 'quantile'.")] = 0.5,
     factor: Annotated[float, typer.Option(help="Elimination rate of 'halving'.")] = 2.0,
     margin: Annotated[
-        float | None, typer.Option(help="Practical-equivalence margin of 'race' (quality units).")
+        float | None, typer.Option(help="Equivalence margin of 'race', relative to the best mean.")
     ] = None,
     screen_fraction: Annotated[
         float | None, typer.Option(help="Fraction kept by the first-instance screen of 'race'.")
