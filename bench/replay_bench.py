@@ -28,7 +28,7 @@ from scipy import stats
 from robustsel.criteria import SelectionCriterion, Welch, make_criterion
 from robustsel.engine import SelectionEngine
 from robustsel.replay import exhaustive_search, random_order, replay
-from robustsel.table import RecordedResults, read_results
+from robustsel.table import read_results
 from robustsel.types import InstanceResult
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +60,10 @@ def main() -> None:
 
 def quality_table(files: list[Path], n_orders: int) -> None:
     print(f"## {n_orders} random orders per dt_len; best set: Welch 0.05 on all instances\n")
-    print("| criterion | k | dt_len | cost fraction | hit rate | mean regret (pts) | worst regret (pts) |")
+    print(
+        "| criterion | k | dt_len | cost fraction | hit rate | mean regret (pts) "
+        "| worst regret (pts) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for dt_len in (10000, 20000, 30000):
         table = read_results(files, "ValAccuracy", where=f"dt_len == {dt_len}")
@@ -75,14 +78,19 @@ def _score(table, criterion, k, exhaustive, n_orders) -> list[str]:  # type: ign
     fractions, hits, regrets = [], [], []
     for seed in range(n_orders):
         run = replay(
-            table, criterion, n_warmup_instances=k, instance_order=random_order(table, seed),
+            table,
+            criterion,
+            n_warmup_instances=k,
+            instance_order=random_order(table, seed),
             exhaustive=exhaustive,
         )
         fractions.append(run.cost.fraction)
         hits.append(run.in_best_set)
         regrets.append(100 * run.regret)
     return [
-        f"{np.mean(fractions):.3f}", f"{np.mean(hits):.2f}", f"{np.mean(regrets):.3f}",
+        f"{np.mean(fractions):.3f}",
+        f"{np.mean(hits):.2f}",
+        f"{np.mean(regrets):.3f}",
         f"{np.max(regrets):.3f}",
     ]
 
@@ -95,14 +103,23 @@ def timings(files: list[Path]) -> None:
         exhaustive = exhaustive_search(table, criterion, direction="maximize")
         seconds = _median_seconds(lambda c=criterion, e=exhaustive: replay(table, c, exhaustive=e))
         full = _median_seconds(lambda c=criterion: replay(table, c))
-        print(f"- one replay of {table.qualities.shape[0]} x {table.n_instances}, {name}: "
-              f"{seconds * 1e3:.1f} ms ({full * 1e3:.1f} ms with the exhaustive comparison)")
-    command = [str(Path(sys.executable).parent / "robustsel"), "replay", *map(str, files),
-               "--where", "dt_len == 30000"]
+        print(
+            f"- one replay of {table.qualities.shape[0]} x {table.n_instances}, {name}: "
+            f"{seconds * 1e3:.1f} ms ({full * 1e3:.1f} ms with the exhaustive comparison)"
+        )
+    command = [
+        str(Path(sys.executable).parent / "robustsel"),
+        "replay",
+        *map(str, files),
+        "--where",
+        "dt_len == 30000",
+    ]
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
-    print(f"- whole CLI call `robustsel replay ... --where 'dt_len == 30000'`: "
-          f"{time.perf_counter() - started:.2f} s")
+    print(
+        f"- whole CLI call `robustsel replay ... --where 'dt_len == 30000'`: "
+        f"{time.perf_counter() - started:.2f} s"
+    )
     engine_step()
 
 
@@ -112,7 +129,16 @@ def engine_step(n_models: int = 10_000, n_instances: int = 50) -> None:
     print(f"\n## One engine step over {n_models:,} models x {n_instances} instances\n")
     print("| criterion | eliminate (s) | tell + decide, whole step (s) |")
     print("|---|---|---|")
-    for name in ("halving", "welch", "mannwhitney", "ks", "bartlett", "levene", "fligner", "wilcoxon"):
+    for name in (
+        "halving",
+        "welch",
+        "mannwhitney",
+        "ks",
+        "bartlett",
+        "levene",
+        "fligner",
+        "wilcoxon",
+    ):
         criterion = make_criterion(name)
         seconds = _median_seconds(
             lambda c=criterion: c.eliminate(q, direction="maximize", step=n_instances), repeat=3
@@ -122,20 +148,30 @@ def engine_step(n_models: int = 10_000, n_instances: int = 50) -> None:
     reference = q[int(np.argmax(q.mean(axis=1)))]
     for row in q:
         stats.ttest_ind(reference, row, equal_var=False)
-    print(f"\nBaseline, a loop of 1-D `scipy.stats.ttest_ind` calls over the models: "
-          f"{time.perf_counter() - started:.3f} s")
+    print(
+        f"\nBaseline, a loop of 1-D `scipy.stats.ttest_ind` calls over the models: "
+        f"{time.perf_counter() - started:.3f} s"
+    )
 
 
 def _whole_step(criterion: SelectionCriterion, q: np.ndarray) -> float:
     n_models, n_instances = q.shape
     ids = [f"m{i}" for i in range(n_models)]
-    engine = SelectionEngine(ids, criterion, n_instances=n_instances + 1, n_warmup_instances=n_instances)
+    engine = SelectionEngine(
+        ids, criterion, n_instances=n_instances + 1, n_warmup_instances=n_instances
+    )
     for _ in range(n_instances - 1):
         batch = engine.ask()
-        engine.tell(InstanceResult(i.model_id, i.instance_index, q[int(i.model_id[1:]), i.instance_index]) for i in batch)
+        engine.tell(
+            InstanceResult(i.model_id, i.instance_index, q[int(i.model_id[1:]), i.instance_index])
+            for i in batch
+        )
     batch = engine.ask()
     started = time.perf_counter()
-    engine.tell(InstanceResult(i.model_id, i.instance_index, q[int(i.model_id[1:]), i.instance_index]) for i in batch)
+    engine.tell(
+        InstanceResult(i.model_id, i.instance_index, q[int(i.model_id[1:]), i.instance_index])
+        for i in batch
+    )
     return time.perf_counter() - started
 
 

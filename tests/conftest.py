@@ -19,7 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def authors_data_dir() -> Path | None:
     """The folder of the authors' recorded results, or None when absent."""
-    candidates = [os.environ.get("ROBUSTSEL_AUTHORS_DATA"), REPO.parent / "shared/data/authors-cifar10"]
+    candidates = [
+        os.environ.get("ROBUSTSEL_AUTHORS_DATA"),
+        REPO.parent / "shared/data/authors-cifar10",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "resnet_540_models_val_only.csv").is_file():
             return Path(candidate)
@@ -41,7 +44,10 @@ def authors_dir() -> Path:
 @pytest.fixture(scope="session")
 def authors_files(authors_dir: Path) -> list[Path]:
     """ResNet then CCT table, the concatenation order of the authors' JSON paths."""
-    return [authors_dir / "resnet_540_models_val_only.csv", authors_dir / "cct_64_models_val_only.csv"]
+    return [
+        authors_dir / "resnet_540_models_val_only.csv",
+        authors_dir / "cct_64_models_val_only.csv",
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,9 @@ def test_exact_selection_paths(
     assert engine.n_models_per_step_ == models_per_step
     assert engine.selected_model_ == selected
     trained_final = max(0, final - len(models_per_step))
-    assert [len(batch) for batch in asked] == models_per_step + ([trained_final] if trained_final else [])
+    assert [len(batch) for batch in asked] == models_per_step + (
+        [trained_final] if trained_final else []
+    )
     assert engine.n_instances_trained_ == sum(models_per_step) + trained_final
     assert engine.cumulative_cost_ == engine.n_instances_trained_
 
@@ -85,7 +87,9 @@ def test_ask_is_idempotent_and_tell_accepts_partial_batches() -> None:
     assert engine.ask() == first
     assert engine.tell([InstanceResult(first[0].model_id, 0, 0.5)]) is None
     assert engine.ask() == first[1:]
-    decision = engine.tell(InstanceResult(i.model_id, 0, _quality(i.model_id, 0)) for i in first[1:])
+    decision = engine.tell(
+        InstanceResult(i.model_id, 0, _quality(i.model_id, 0)) for i in first[1:]
+    )
     assert decision is not None and decision.step == 1 and decision.removed == ("m0",)
 
 
@@ -156,7 +160,9 @@ def test_same_inputs_same_path() -> None:
         rng = np.random.default_rng(0)
         while not engine.done:
             engine.tell(
-                InstanceResult(i.model_id, i.instance_index, rng.normal(int(i.model_id[1:]) / 50, 0.1))
+                InstanceResult(
+                    i.model_id, i.instance_index, rng.normal(int(i.model_id[1:]) / 50, 0.1)
+                )
                 for i in engine.ask()
             )
         return [d.kept for d in engine.decisions_]

@@ -95,16 +95,36 @@ def test_to_dict_has_the_documented_fields() -> None:
     table = synthetic_results([0.9, 0.8, 0.7], 0.01, 6)
     out = replay(table, KolmogorovSmirnov(), instance_order=[6, 5, 4, 3, 2, 1]).to_dict()
     assert {
-        "criterion", "measure", "alpha", "warmup", "metric", "direction", "instance_order",
-        "n_models", "selected_model", "remaining_models", "steps", "cost", "exhaustive",
+        "criterion",
+        "measure",
+        "alpha",
+        "warmup",
+        "metric",
+        "direction",
+        "instance_order",
+        "n_models",
+        "selected_model",
+        "remaining_models",
+        "steps",
+        "cost",
+        "exhaustive",
     } <= set(out)
     assert out["instance_order"] == [6, 5, 4, 3, 2, 1]
     assert set(out["steps"][0]) == {
-        "step", "n_instances_used", "n_models_before", "kept_models", "removed_models",
-        "best_model", "cumulative_cost",
+        "step",
+        "n_instances_used",
+        "n_models_before",
+        "kept_models",
+        "removed_models",
+        "best_model",
+        "cumulative_cost",
     }
     assert set(out["cost"]) == {
-        "instances_trained", "exhaustive_instances", "time", "exhaustive_time", "fraction"
+        "instances_trained",
+        "exhaustive_instances",
+        "time",
+        "exhaustive_time",
+        "fraction",
     }
     assert set(out["exhaustive"]) == {"best_model", "best_set"}
     json.dumps(out)

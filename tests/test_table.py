@@ -46,7 +46,9 @@ def test_row_numbers_are_ids_without_a_model_column(tmp_path: Path) -> None:
 
 
 def test_where_selects_models(authors_files: list[Path]) -> None:
-    table = read_results(authors_files[0], "ValAccuracy", where="dt_len == 10000 and batch_size == 64")
+    table = read_results(
+        authors_files[0], "ValAccuracy", where="dt_len == 10000 and batch_size == 64"
+    )
     assert len(table.model_ids) == 108
     assert table.qualities.shape == (108, 20)
 
@@ -74,7 +76,7 @@ def test_bad_tables(tmp_path: Path, content: str, kwargs: dict[str, str], messag
 
 
 def test_missing_file() -> None:
-    with pytest.raises(FileNotFoundError, match="results file not found: nowhere.csv"):
+    with pytest.raises(FileNotFoundError, match=r"results file not found: nowhere\.csv"):
         read_results("nowhere.csv", "acc")
 
 

@@ -53,7 +53,29 @@ if TYPE_CHECKING:
     from robustsel.table import RecordedResults, read_results, write_wide
     from robustsel.types import Instance, InstanceResult, Model
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Cost",
+    "ExperimentConfig",
+    "Instance",
+    "InstanceResult",
+    "InstanceSpec",
+    "Model",
+    "RecordedResults",
+    "SelectionEngine",
+    "StepDecision",
+    "Store",
+    "Study",
+    "exhaustive_search",
+    "instance_spec",
+    "load_config",
+    "make_criterion",
+    "parse_config",
+    "read_results",
+    "replay_repeats",
+    "robustness",
+    "run_demo",
+    "write_wide",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -76,8 +76,8 @@ class SelectionConfig(_Section):
     """The engine's settings: criterion, its parameters, warm-up, final instances.
 
     ``criterion`` defaults to robustsel's default rule (``race``); ``warmup`` (k
-    in Algorithm 1) defaults to the fewest instances the criterion decides on:
-    1 for ``race``, ``halving`` and ``quantile``, 2 for the statistical tests.
+    in Algorithm 1) defaults to the criterion's: 1 for ``race``, 2 for the
+    others.
     Each criterion takes the parameters it knows and ignores the others:
     ``alpha`` (tests and race), ``measure`` (all but race), ``fraction``
     (quantile), ``factor`` (halving), ``margin``, ``screen_fraction`` and
@@ -111,8 +111,8 @@ class SelectionConfig(_Section):
 
     @property
     def n_warmup_instances(self) -> int:
-        """``warmup``, or the fewest instances the criterion decides on."""
-        return self.warmup or CRITERIA[self.criterion].min_instances
+        """``warmup``, or the criterion's default warm-up."""
+        return self.warmup or CRITERIA[self.criterion].default_warmup
 
 
 class ExecutorConfig(_Section):

@@ -234,8 +234,7 @@ class SelectionEngine:
         if not self._pending and not self.done:
             self._open_batch()
         return [
-            Instance(self._ids[row], self.instance_order[pos])
-            for row, pos in sorted(self._pending)
+            Instance(self._ids[row], self.instance_order[pos]) for row, pos in sorted(self._pending)
         ]
 
     def tell(self, results: Iterable[InstanceResult]) -> StepDecision | None:
@@ -308,9 +307,7 @@ class SelectionEngine:
 
     def _decide(self, rows: np.ndarray) -> StepDecision:
         qualities = self._qualities[rows, : self._step]
-        elimination = self.criterion.eliminate(
-            qualities, direction=self.direction, step=self._step
-        )
+        elimination = self.criterion.eliminate(qualities, direction=self.direction, step=self._step)
         keep = np.asarray(elimination.keep, dtype=bool)
         assert keep.any(), "a criterion must keep at least one model"
         selected = elimination.selected

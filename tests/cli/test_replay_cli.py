@@ -35,12 +35,33 @@ def test_authors_selected_model_at_30k(authors_files: list[Path], tmp_path: Path
     out = tmp_path / "welch.json"
     files = [str(f) for f in authors_files]
     code = main(
-        ["replay", *files, "--metric", "ValAccuracy", "--direction", "max", "--measure", "mean",
-         "--criterion", "welch", "--alpha", "0.05", "--warmup", "2", "--order", AUTHORS_ORDER,
-         "--where", "dt_len == 30000", "--json", str(out)]
+        [
+            "replay",
+            *files,
+            "--metric",
+            "ValAccuracy",
+            "--direction",
+            "max",
+            "--measure",
+            "mean",
+            "--criterion",
+            "welch",
+            "--alpha",
+            "0.05",
+            "--warmup",
+            "2",
+            "--order",
+            AUTHORS_ORDER,
+            "--where",
+            "dt_len == 30000",
+            "--json",
+            str(out),
+        ]
     )
     assert code == 0
-    recorded = json.loads((authors_files[0].parent / "selstep_30k_welch_step2_pv005.json").read_text())
+    recorded = json.loads(
+        (authors_files[0].parent / "selstep_30k_welch_step2_pv005.json").read_text()
+    )
     assert recorded["final_model"] == 0
     assert json.loads(out.read_text())["selected_model"] == "model_02ff9681"
 

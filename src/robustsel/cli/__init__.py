@@ -22,13 +22,27 @@ from robustsel.cli._app import app
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    warnings.filterwarnings("once", category=ExperimentalWarning)
-    warnings.showwarning = _note
+    """Run the command line; return the exit code.
+
+    Experimental features in use are named in one ``note:`` line each, after a
+    command that succeeded; a failed one prints only its ``error:`` line.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExperimentalWarning)
+        code = _invoke(args, debug)
+    if code == 0:
+        for note in dict.fromkeys(
+            str(w.message) for w in caught if w.category is ExperimentalWarning
+        ):
+            print(f"note: {note}", file=sys.stderr)
+    return code
+
+
+def _invoke(args: list[str], debug: bool) -> int:
     try:
         app(args=args, prog_name="robustsel")
     except SystemExit as stop:
@@ -39,11 +53,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_message(error)}", file=sys.stderr)
         return 2
     return 0
-
-
-def _note(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-    """Warnings as one line on stderr (experimental features: once each)."""
-    print(f"note: {message}", file=sys.stderr)
 
 
 def _message(error: Exception) -> str:

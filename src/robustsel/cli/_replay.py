@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from robustsel._experimental import ExperimentalWarning
 from robustsel.cli._app import app
 from robustsel.criteria import DEFAULT_CRITERION, DEFAULT_WARMUP, make_criterion
 from robustsel.measures import check_measure
@@ -70,19 +68,17 @@ def replay_command(
     if repeat < 0:
         raise ValueError(f"--repeat must be >= 0; got {repeat}.")
     check_measure(measure)
-    with warnings.catch_warnings():  # the --criterion help says which are experimental
-        warnings.simplefilter("ignore", ExperimentalWarning)
-        rule = make_criterion(
-            criterion,
-            measure=measure,
-            alpha=alpha,
-            fraction=fraction,
-            factor=factor,
-            margin=margin,
-            screen_fraction=screen_fraction,
-        )
+    rule = make_criterion(
+        criterion,
+        measure=measure,
+        alpha=alpha,
+        fraction=fraction,
+        factor=factor,
+        margin=margin,
+        screen_fraction=screen_fraction,
+    )
     if warmup is None:
-        warmup = DEFAULT_WARMUP if criterion == DEFAULT_CRITERION else 2
+        warmup = rule.default_warmup
     results = read_results(files, metric, where=where)
     instance_order = _order(results, order, order_seed)
     settings: dict[str, Any] = {

@@ -46,7 +46,7 @@ CRITERIA: dict[str, type[SelectionCriterion]] = {
 #: benchmark of ``docs/benchmarks.md`` ("Peers on the authors' recorded results").
 DEFAULT_CRITERION = Race.name
 #: Warm-up k of the default criterion: the race screens after one instance.
-DEFAULT_WARMUP = 1
+DEFAULT_WARMUP = Race.default_warmup
 
 
 def make_criterion(name: str, **params: Any) -> SelectionCriterion:

@@ -53,6 +53,8 @@ class SelectionCriterion(abc.ABC):
     name: str = ""
     #: Fewest instances per model the criterion needs to decide.
     min_instances: int = 1
+    #: Warm-up k used when none is given (at least ``min_instances``).
+    default_warmup: int = 2
 
     def __init__(self, *, measure: str = "mean") -> None:
         self.measure = check_measure(measure)

@@ -120,6 +120,7 @@ class Race(SelectionCriterion):
 
     name = "race"
     min_instances = 1
+    default_warmup = 1
 
     def __init__(
         self,
