@@ -371,7 +371,7 @@ def _cost_legend(has_final: bool) -> list[Patch]:
 
 def _plot_cumulative(ax: Axes, steps: np.ndarray, data: ReportData) -> None:
     cost = data.cost
-    if data.costs is not None and math.isfinite(cost.exhaustive_time):
+    if data.costs is not None and math.isfinite(cost.exhaustive_time) and cost.exhaustive_time > 0:
         divisor, unit = _time_unit(cost.exhaustive_time)
         cumulative = np.cumsum(data.step_costs()) / divisor
         total, label = cost.exhaustive_time / divisor, f"training time ({unit})"
