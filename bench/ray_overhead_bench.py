@@ -107,7 +107,7 @@ def study_config(args: argparse.Namespace, out: Path) -> ExperimentConfig:
     return config.updated(
         space={"sample": args.models, "seed": 0},
         instances={"per_model": args.per_model, "train_size": args.train_size},
-        selection={"final_instances": args.per_model},
+        selection={"final_instances": args.per_model, "criterion": "welch", "warmup": 2},
         training={"epochs": args.epochs},
         task_options={"n_validation": 1000},
     )
@@ -121,7 +121,7 @@ def describe(config: ExperimentConfig, *, full: bool) -> str:
         f"{kind}: {space} models, {config.instances.per_model} instances each, "
         f"{config.instances.train_size} training clusters, {config.training['epochs']} epochs, "
         f"{config.task_options['n_validation']} validation clusters, criterion "
-        f"{config.selection.criterion}, warm-up {config.selection.warmup}"
+        f"{config.selection.criterion}, warm-up {config.selection.n_warmup_instances}"
     )
 
 
