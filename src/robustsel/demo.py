@@ -1,7 +1,7 @@
 """The built-in example: a robust selection of calorimeter energy regressors.
 
 :func:`run_demo` runs the packaged experiment ``robustsel/examples/demo_ecal.yaml``
-(24 small CNNs on simulated LHCb-like ECAL clusters with pile-up, about ten
+(24 small CNNs on simulated LHCb-like ECAL clusters with pile-up, a few
 minutes on two cores), writes its report, and returns what a user quotes: the
 selected model, its quality with uncertainty, and the cost against an exhaustive
 search. Running it again resumes from its store.

@@ -21,7 +21,7 @@ def demo_command(
     workers: Annotated[int | None, typer.Option(help="Local worker processes.")] = None,
     fresh: Annotated[bool, typer.Option(help="Start over instead of resuming.")] = False,
 ) -> None:
-    """Select the robust model among 24 calorimeter energy CNNs (about ten minutes on
+    """Select the robust model among 24 calorimeter energy CNNs (a few minutes on
     two cores), write the report, and print the selected model with its uncertainty."""
     console = Console()
     config = demo_config(out, workers=workers)
