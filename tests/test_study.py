@@ -9,7 +9,7 @@ import pytest
 from robustsel.config import parse_config
 from robustsel.executors import LocalExecutor
 from robustsel.store import Store, StoreError
-from robustsel.study import Study, rebuild_engine, study_table
+from robustsel.study import Progress, Study, rebuild_engine, study_table
 
 MEANS = [0.70, 0.80, 0.90, 0.85, 0.60, 0.895]
 
@@ -128,3 +128,16 @@ def test_explicit_models_and_sampling(tmp_path: Path) -> None:
     models = Study(parse_config(_config(tmp_path, space=space))).models
     assert len(models) == 3
     assert len({m.model_id for m in models}) == 3
+
+
+def test_progress_reports_every_result_and_decision(tmp_path: Path) -> None:
+    events: list[Progress] = []
+    outcome = Study(parse_config(_config(tmp_path))).run(on_progress=events.append)
+    results = [e for e in events if e.result is not None]
+    decisions = [e.decision for e in events if e.decision is not None]
+    assert len(results) == outcome.cost.instances_trained
+    assert decisions == outcome.decisions
+    assert [e.instances_done for e in results] == list(range(1, len(results) + 1))
+    assert results[0].step == 1 and results[0].instances_queued == len(MEANS) - 1
+    assert all(math.isfinite(e.remaining) and e.remaining >= 0 for e in results)
+    assert results[-1].instances_queued == 0

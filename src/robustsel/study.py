@@ -52,7 +52,8 @@ class Progress:
     elapsed : float
         Seconds since the run started.
     remaining : float
-        Estimated seconds until the current batch is done (NaN before any result).
+        Estimated seconds until the current batch is done, from the batch's
+        throughput so far (NaN before its first result).
     result : InstanceResult or None
         The result that caused this update.
     decision : StepDecision or None
@@ -281,10 +282,11 @@ def run_selection(
             for i in batch
         ]
         store.mark_running(study, [(j.model.model_id, j.spec) for j in jobs])
+        clock.new_batch()
         for result in executor.run(task, jobs):
             store.record_result(study, result)
             decision = engine.tell([result])
-            clock.finished(result)
+            clock.finished()
             _notify(on_progress, engine, clock, result=result)
             _decided(store, study, decision, engine, clock, on_progress)
     return reused
@@ -305,19 +307,23 @@ def _decided(
 
 @dataclass
 class _Clock:
-    """Elapsed time and the mean seconds per finished instance, for estimates."""
+    """Elapsed time, and the current batch's throughput for the estimate of its end
+    (whatever the executor's parallelism)."""
 
     started: float
-    seconds: list[float] = field(default_factory=list)
+    batch_started: float = math.nan
+    batch_done: int = 0
 
-    def finished(self, result: InstanceResult) -> None:
-        if math.isfinite(result.cost):
-            self.seconds.append(result.cost)
+    def new_batch(self) -> None:
+        self.batch_started, self.batch_done = time.perf_counter(), 0
 
-    def remaining(self, queued: int, parallel: int) -> float:
-        if not self.seconds:
+    def finished(self) -> None:
+        self.batch_done += 1
+
+    def remaining(self, queued: int) -> float:
+        if not self.batch_done:
             return math.nan
-        return float(np.mean(self.seconds)) * math.ceil(queued / max(1, parallel))
+        return (time.perf_counter() - self.batch_started) / self.batch_done * queued
 
 
 def _notify(
@@ -338,7 +344,7 @@ def _notify(
             instances_done=engine.n_instances_trained_,
             instances_queued=queued,
             elapsed=time.perf_counter() - clock.started,
-            remaining=clock.remaining(queued, parallel=max(1, len(engine.alive_models_))),
+            remaining=clock.remaining(queued),
             result=result,
             decision=decision,
         )

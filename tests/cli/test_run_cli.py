@@ -31,7 +31,7 @@ def test_run_status_export_report(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "selected model" in capsys.readouterr().out
     assert main(["status", str(store)]) == 0
     status = capsys.readouterr().out
-    assert "24 ok, 0 diverged, 0 failed, 0 running" in status and "of 4" in status
+    assert "24 ok, 0 diverged, 0 failed, 0 in progress" in status and "of 4" in status
     out = tmp_path / "table.csv"
     assert main(["export", str(store), "--out", str(out)]) == 0
     table = read_results(out, "score")

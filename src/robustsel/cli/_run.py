@@ -154,6 +154,9 @@ def status_command(
             console.print(_status_table(db, record.name))
 
 
+_STATUS_WORDS = {"running": "in progress"}
+
+
 def _status_table(db: Store, name: str) -> Table:
     record = db.study(name)
     assert record is not None
@@ -169,7 +172,7 @@ def _status_table(db: Store, name: str) -> Table:
         ("quality", f"{record.quality} ({record.direction})"),
         ("models", f"{alive} alive of {n_models}"),
         ("steps decided", len(steps)),
-        ("instances", ", ".join(f"{v} {k}" for k, v in counts.items())),
+        ("instances", ", ".join(f"{v} {_STATUS_WORDS.get(k, k)}" for k, v in counts.items())),
         ("training time", f"{seconds / 3600:.2f} h"),
         ("started", time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created_at))),
         ("selected model", record.selected_model or "(running or interrupted)"),
