@@ -275,3 +275,20 @@ def test_seeded_fixes_initialization_and_restores_the_generator() -> None:
     a, b = network(5), network(5)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
     assert torch.equal(torch.rand(1), expected)
+
+
+@pytest.mark.parametrize(
+    ("diverged", "value", "status"),
+    [(False, 0.5, "ok"), (True, 0.5, "diverged"), (False, math.inf, "diverged")],
+)
+def test_a_run_becomes_an_instance_result(diverged: bool, value: float, status: str) -> None:
+    run = FitResult({"mse": value, "mae": 0.1}, 3, 3, diverged, 12.5)
+    result = run.instance_result("m", 4, "mse", epochs=3.0)
+    assert (result.model_id, result.instance_index, result.cost, result.status) == (
+        "m",
+        4,
+        12.5,
+        status,
+    )
+    assert result.quality == value if status == "ok" else math.isnan(result.quality)
+    assert result.metrics == {"mse": value, "mae": 0.1, "epochs": 3.0}

@@ -27,6 +27,8 @@ from typing import Any, Literal
 import torch
 from torch import Tensor, nn
 
+from robustsel.types import InstanceResult
+
 Optimizer = Literal["adamw", "nadam", "sgd"]
 Schedule = Literal["constant", "onecycle", "cosine"]
 
@@ -201,6 +203,23 @@ class FitResult:
     diverged: bool
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
+
+    def instance_result(
+        self, model_id: str, instance_index: int, quality: str, **extra: float
+    ) -> InstanceResult:
+        """This run as an instance's result: the ``quality`` metric, the training
+        seconds as cost, the metrics (and ``extra`` ones); status ``diverged``, with
+        a NaN quality, when training diverged or the quality is not finite."""
+        value = self.metrics[quality]
+        diverged = self.diverged or not math.isfinite(value)
+        return InstanceResult(
+            model_id,
+            instance_index,
+            math.nan if diverged else value,
+            cost=self.seconds,
+            status="diverged" if diverged else "ok",
+            metrics={**self.metrics, **extra},
+        )
 
 
 def fit(

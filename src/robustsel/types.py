@@ -78,11 +78,6 @@ class InstanceResult:
     error: str | None = None
 
     @property
-    def instance(self) -> Instance:
-        """The instance this result belongs to."""
-        return Instance(self.model_id, self.instance_index)
-
-    @property
     def is_valid(self) -> bool:
         """True when the instance trained and its quality is a finite number."""
         return self.status == "ok" and math.isfinite(self.quality)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 from robustsel.criteria._base import Elimination, SelectionCriterion, check_alpha
@@ -57,7 +58,7 @@ class StatisticalTest(SelectionCriterion):
         self.alpha = check_alpha(alpha)
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
         raise NotImplementedError
 
     def eliminate(self, qualities: Qualities, *, direction: Direction, step: int) -> Elimination:
@@ -114,13 +115,10 @@ class Welch(StatisticalTest):
     name = "welch"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.ttest_ind(
-                reference, qualities, axis=-1, equal_var=False, alternative="two-sided"
-            ).pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.ttest_ind(
+            reference, qualities, axis=-1, equal_var=False, alternative="two-sided"
+        ).pvalue
 
 
 class MannWhitney(StatisticalTest):
@@ -139,11 +137,8 @@ class MannWhitney(StatisticalTest):
     name = "mannwhitney"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.mannwhitneyu(reference, qualities, axis=-1, alternative="two-sided").pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.mannwhitneyu(reference, qualities, axis=-1, alternative="two-sided").pvalue
 
 
 class KolmogorovSmirnov(StatisticalTest):
@@ -164,9 +159,8 @@ class KolmogorovSmirnov(StatisticalTest):
     name = "ks"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        result = stats.ks_2samp(reference, qualities, axis=-1, alternative="two-sided")
-        return np.asarray(result.pvalue, dtype=np.float64)
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.ks_2samp(reference, qualities, axis=-1, alternative="two-sided").pvalue
 
 
 class Bartlett(StatisticalTest):
@@ -189,11 +183,8 @@ class Bartlett(StatisticalTest):
     compares = "width"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.bartlett(_broadcast(reference, qualities), qualities, axis=-1).pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.bartlett(_broadcast(reference, qualities), qualities, axis=-1).pvalue
 
 
 class Levene(StatisticalTest):
@@ -216,13 +207,10 @@ class Levene(StatisticalTest):
     compares = "width"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.levene(
-                _broadcast(reference, qualities), qualities, axis=-1, center="median"
-            ).pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.levene(
+            _broadcast(reference, qualities), qualities, axis=-1, center="median"
+        ).pvalue
 
 
 class Fligner(StatisticalTest):
@@ -244,11 +232,8 @@ class Fligner(StatisticalTest):
     compares = "width"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.fligner(_broadcast(reference, qualities), qualities, axis=-1).pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.fligner(_broadcast(reference, qualities), qualities, axis=-1).pvalue
 
 
 class Wilcoxon(StatisticalTest):
@@ -273,10 +258,7 @@ class Wilcoxon(StatisticalTest):
     name = "wilcoxon"
 
     @staticmethod
-    def _pvalue(reference: Qualities, qualities: Qualities) -> Qualities:
-        return np.asarray(
-            stats.wilcoxon(
-                qualities, _broadcast(reference, qualities), axis=-1, alternative="two-sided"
-            ).pvalue,
-            dtype=np.float64,
-        )
+    def _pvalue(reference: Qualities, qualities: Qualities) -> npt.ArrayLike:
+        return stats.wilcoxon(
+            qualities, _broadcast(reference, qualities), axis=-1, alternative="two-sided"
+        ).pvalue

@@ -10,6 +10,8 @@ both with what it yields. Exceptions raised by a task become ``failed`` results
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -48,6 +50,21 @@ class Executor(Protocol):
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None: ...
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def limit_threads(threads: int) -> None:
+    """Cap the numerical libraries' threads in this (worker) process.
+
+    Sets the OpenMP/MKL/OpenBLAS variables, read when torch loads, and torch's
+    own setting when it is loaded already (a reused worker).
+    """
+    for variable in THREAD_VARIABLES:
+        os.environ[variable] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
 
 
 def train_safely(task: Task, job: InstanceJob) -> InstanceResult:

@@ -9,11 +9,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
-from robustsel.executors.base import InstanceJob, failed_result, train_safely
+from robustsel.executors.base import InstanceJob, failed_result, limit_threads, train_safely
 from robustsel.tasks.base import Task
 from robustsel.types import InstanceResult
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def available_cores() -> int:
@@ -123,14 +121,7 @@ class LocalExecutor:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_limit_threads,
+                initializer=limit_threads,
                 initargs=(self.threads,),
             )
         return self._pool
-
-
-def _limit_threads(threads: int) -> None:
-    """Worker initializer: cap the numerical libraries' threads."""
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(threads)
-    os.environ["ROBUSTSEL_THREADS"] = str(threads)

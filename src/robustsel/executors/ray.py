@@ -15,15 +15,12 @@ a :class:`RayExecutor` is created, never by ``import robustsel.executors``.
 from __future__ import annotations
 
 import math
-import os
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from robustsel.executors.base import InstanceJob, failed_result, train_safely
-from robustsel.executors.local import THREAD_VARIABLES
+from robustsel.executors.base import InstanceJob, failed_result, limit_threads, train_safely
 from robustsel.tasks.base import Task
 from robustsel.types import InstanceResult
 
@@ -242,11 +239,7 @@ def _import_ray() -> Any:
 
 def _train_in_worker(task: Task, job: InstanceJob, threads: int) -> InstanceResult:
     """Body of the Ray task: cap the numerical libraries' threads, then train."""
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(threads)
-    os.environ["ROBUSTSEL_THREADS"] = str(threads)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
+    limit_threads(threads)
     return train_safely(task, job)
 
 

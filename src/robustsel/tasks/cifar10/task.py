@@ -9,12 +9,11 @@ set, and the instance quality is the validation accuracy (maximized).
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -185,15 +184,7 @@ class Cifar10Task:
             augment=random_crop_flip,
             transform=normalize,
         )
-        status: Literal["ok", "diverged"] = "diverged" if result.diverged else "ok"
-        return InstanceResult(
-            model.model_id,
-            spec.instance_index,
-            quality=math.nan if result.diverged else result.metrics["accuracy"],
-            cost=result.seconds,
-            status=status,
-            metrics=result.metrics,
-        )
+        return result.instance_result(model.model_id, spec.instance_index, self.quality)
 
     def training_sample(self, arrays: Cifar10Arrays, spec: InstanceSpec) -> tuple[Tensor, Tensor]:
         """The instance's training images and labels, drawn with ``spec.sample_seed``.

@@ -16,7 +16,6 @@ by: RMSE(E)/E for energy, RMSE for position (Boldyrev et al., 2025).
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -140,16 +139,8 @@ class EcalTask:
             order_seed=spec.order_seed,
             transform=_shares,
         )
-        metrics = {**result.metrics, "epochs": float(result.epochs)}
-        quality = metrics[self.quality]
-        diverged = result.diverged or not math.isfinite(quality)
-        return InstanceResult(
-            model_id=model.model_id,
-            instance_index=spec.instance_index,
-            quality=quality,
-            cost=result.seconds,
-            status="diverged" if diverged else "ok",
-            metrics=metrics,
+        return result.instance_result(
+            model.model_id, spec.instance_index, self.quality, epochs=float(result.epochs)
         )
 
     def _architecture(self, params: Mapping[str, Any]) -> dict[str, Any]:
