@@ -106,9 +106,7 @@ class Study:
     Parameters
     ----------
     config : ExperimentConfig
-        The experiment.
-    store : path, optional
-        Overrides the config's store file.
+        The experiment (``config.updated(store=...)`` for another store file).
 
     Attributes
     ----------
@@ -133,11 +131,15 @@ class Study:
     (0.9, 6)
     """
 
-    def __init__(self, config: ExperimentConfig, *, store: str | Path | None = None) -> None:
+    def __init__(self, config: ExperimentConfig) -> None:
         self.config = config
-        self.store_path = Path(store) if store is not None else config.store_path
         self.task = make_task(config.task, config.task_options, config.training)
         self.models = _search_space(config, self.task)
+
+    @property
+    def store_path(self) -> Path:
+        """The config's store file."""
+        return self.config.store_path
 
     def engine(self, *, exhaustive: bool = False) -> SelectionEngine:
         """A fresh engine for this study (``exhaustive``: decide only after every instance)."""
